@@ -1,0 +1,81 @@
+//! Ledgers and identities.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{IdentityId, LedgerId};
+use crate::money::FeeRate;
+use crate::Metadata;
+
+/// One book of accounts. Nothing crosses ledgers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub id: LedgerId,
+    pub name: String,
+    pub description: Option<String>,
+    pub metadata: Metadata,
+    pub withdrawal_fee_rate: FeeRate,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a caller supplies to open a ledger.
+#[derive(Debug, Clone, Default)]
+pub struct NewLedger {
+    pub name: String,
+    pub description: Option<String>,
+    pub metadata: Metadata,
+    /// `None` means the default 2%.
+    pub withdrawal_fee_rate: Option<FeeRate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKind {
+    Individual,
+    Organization,
+}
+
+impl IdentityKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Individual => "individual",
+            Self::Organization => "organization",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "individual" => Some(Self::Individual),
+            "organization" => Some(Self::Organization),
+            _ => None,
+        }
+    }
+}
+
+/// The person or organisation that owns wallets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    pub id: IdentityId,
+    /// Identities belong to one ledger like everything else.
+    pub ledger_id: LedgerId,
+    pub kind: IdentityKind,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub organization_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub metadata: Metadata,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewIdentity {
+    pub ledger_id: LedgerId,
+    pub kind: IdentityKind,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub organization_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub metadata: Metadata,
+}

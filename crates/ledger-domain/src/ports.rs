@@ -1,0 +1,188 @@
+//! Ports: what the use cases need from the outside world.
+//!
+//! Three traits: a [`LedgerStore`] (persistence, with one method per atomic unit
+//! of work), a [`Clock`] and an [`IdGenerator`]. Every adapter (in-memory,
+//! PostgreSQL, or yours) implements them; the contract test suite in
+//! `ledger-contract` runs the same tests against each.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::account::{Account, BalanceCounters};
+use crate::category::{Category, CategoryMember};
+use crate::error::LedgerError;
+use crate::ids::{AccountId, CategoryId, IdentityId, LedgerId, TransactionId};
+use crate::ledger::{Identity, Ledger};
+use crate::money::Currency;
+use crate::transaction::{Direction, Transaction, TransactionStatus};
+use crate::AccountKind;
+
+pub trait Clock: Send + Sync + 'static {
+    /// Now, in UTC, at microsecond precision (what every store can hold).
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub trait IdGenerator: Send + Sync + 'static {
+    /// A new UUID v7 (time-ordered).
+    fn next_id(&self) -> Uuid;
+}
+
+/// The wall clock, truncated to microseconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        truncate_to_micros(Utc::now())
+    }
+}
+
+pub fn truncate_to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(6)
+}
+
+/// UUID v7 from the `uuid` crate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UuidV7Generator;
+
+impl IdGenerator for UuidV7Generator {
+    fn next_id(&self) -> Uuid {
+        Uuid::now_v7()
+    }
+}
+
+/// One atomic unit of work on the journal. Pure data (no callbacks), so an
+/// adapter may queue many writes from concurrent callers and commit them in one
+/// round trip, each still succeeding or failing on its own.
+#[derive(Debug, Clone)]
+pub enum JournalWrite {
+    /// Store a new pending or posted transaction: lock the accounts whose
+    /// available balance it lowers, check their limits, insert, update counters.
+    Record(Transaction),
+    /// pending → posted or pending → archived.
+    Transition {
+        transaction_id: TransactionId,
+        to: TransactionStatus,
+        at: DateTime<Utc>,
+    },
+    /// Store `reversal` (already built from the original) and link the original
+    /// to it, refusing if the original was reversed meanwhile.
+    Reverse { reversal: Transaction },
+}
+
+/// Keyset pagination: items after `after` in id order (ids are time-ordered).
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub after: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    pub ledger_id: Option<LedgerId>,
+    pub identity_id: Option<IdentityId>,
+    pub kind: Option<AccountKind>,
+    pub currency: Option<Currency>,
+    /// Each `(key, value)` must equal the string value of `metadata[key]`.
+    pub metadata: Vec<(String, String)>,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TransactionFilter {
+    pub ledger_id: Option<LedgerId>,
+    /// Transactions with at least one entry on this account.
+    pub account_id: Option<AccountId>,
+    pub status: Option<TransactionStatus>,
+    pub effective_from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound.
+    pub effective_to: Option<DateTime<Utc>>,
+    pub metadata: Vec<(String, String)>,
+    pub page: PageRequest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IdentityFilter {
+    pub ledger_id: Option<LedgerId>,
+    pub page: PageRequest,
+}
+
+/// Position in an account statement: posted entries ordered by
+/// `(effective_at, transaction_id, line)`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StatementCursor {
+    pub effective_at: DateTime<Utc>,
+    pub transaction_id: TransactionId,
+    pub line: i32,
+}
+
+/// One posted entry on an account, as a statement line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatementEntry {
+    pub transaction_id: TransactionId,
+    pub line: i32,
+    pub direction: Direction,
+    pub amount: bigdecimal::BigDecimal,
+    pub effective_at: DateTime<Utc>,
+    pub description: Option<String>,
+}
+
+/// Persistence for the ledger. Implementations must make every method atomic.
+pub trait LedgerStore: Send + Sync + 'static {
+    // --- ledgers and identities ---
+    fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError>;
+    fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError>;
+    fn list_ledgers(&self, page: &PageRequest) -> Result<Vec<Ledger>, LedgerError>;
+    fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError>;
+    fn get_identity(&self, id: IdentityId) -> Result<Option<Identity>, LedgerError>;
+    fn list_identities(&self, filter: &IdentityFilter) -> Result<Vec<Identity>, LedgerError>;
+
+    // --- accounts ---
+    /// Inserts a new account; a taken `(ledger_id, code)` is a `Conflict`.
+    fn insert_account(&self, account: &Account) -> Result<(), LedgerError>;
+    /// Returns the account with `account.code` in its ledger, inserting `account`
+    /// if there is none (system accounts are created on first use). Concurrent
+    /// callers all get the same account.
+    fn ensure_account(&self, account: &Account) -> Result<Account, LedgerError>;
+    /// An account with its current counters and version.
+    fn get_account(&self, id: AccountId) -> Result<Option<Account>, LedgerError>;
+    fn get_accounts(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError>;
+    fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, LedgerError>;
+    /// Counters from entries with `effective_at <= at`, by their transactions'
+    /// current status.
+    fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError>;
+    /// Posted entries after `after`, at most `limit`, plus the posted counters of
+    /// every entry up to and including `after` (the opening balance).
+    fn statement(
+        &self,
+        id: AccountId,
+        after: Option<&StatementCursor>,
+        limit: usize,
+    ) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError>;
+
+    // --- journal ---
+    fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError>;
+    /// Several independent writes; each result stands on its own. Adapters may
+    /// override this to share one round trip and commit.
+    fn write_many(&self, writes: Vec<JournalWrite>) -> Vec<Result<Transaction, LedgerError>> {
+        writes.into_iter().map(|w| self.write(w)).collect()
+    }
+    fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError>;
+    /// The transaction stored under `external_id` in the ledger (pending or posted).
+    fn find_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError>;
+    fn list_transactions(&self, filter: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError>;
+
+    // --- categories ---
+    fn insert_category(&self, category: &Category) -> Result<(), LedgerError>;
+    fn get_category(&self, id: CategoryId) -> Result<Option<Category>, LedgerError>;
+    fn list_categories(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<Category>, LedgerError>;
+    /// Adds a member, atomically refusing a cycle (`Validation`) and a member of
+    /// another ledger or currency. Adding an existing member is a no-op.
+    fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError>;
+    fn category_members(&self, category: CategoryId) -> Result<Vec<CategoryMember>, LedgerError>;
+    /// Every account reachable from the category, each once, with counters.
+    fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError>;
+}
