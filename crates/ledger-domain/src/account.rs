@@ -4,10 +4,10 @@ use bigdecimal::{BigDecimal, Signed, Zero};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Metadata;
 use crate::ids::{AccountId, IdentityId, LedgerId};
 use crate::money::Currency;
 use crate::transaction::{Direction, TransactionStatus};
-use crate::Metadata;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -205,7 +205,11 @@ pub struct Balances {
 impl BalanceCounters {
     /// The three balances of the SPEC's table.
     pub fn balances(&self, normal: NormalBalance) -> Balances {
-        let posted = Balance::new(normal, self.posted_debits.clone(), self.posted_credits.clone());
+        let posted = Balance::new(
+            normal,
+            self.posted_debits.clone(),
+            self.posted_credits.clone(),
+        );
         let pending = Balance::new(
             normal,
             &self.posted_debits + &self.pending_debits,
@@ -237,7 +241,13 @@ impl BalanceCounters {
 
     /// Adds (`sign = 1`) or removes (`sign = -1`) one entry of a transaction in
     /// `status` from the counters. Archived entries count nowhere.
-    pub fn apply(&mut self, status: TransactionStatus, direction: Direction, amount: &BigDecimal, add: bool) {
+    pub fn apply(
+        &mut self,
+        status: TransactionStatus,
+        direction: Direction,
+        amount: &BigDecimal,
+        add: bool,
+    ) {
         let slot = match (status, direction) {
             (TransactionStatus::Posted, Direction::Debit) => &mut self.posted_debits,
             (TransactionStatus::Posted, Direction::Credit) => &mut self.posted_credits,
@@ -291,7 +301,10 @@ mod tests {
         assert_eq!(Liability.default_normal_balance(), NormalBalance::Credit);
         assert_eq!(Equity.default_normal_balance(), NormalBalance::Credit);
         assert_eq!(Revenue.default_normal_balance(), NormalBalance::Credit);
-        assert_eq!(Liability.default_overdraft_limit(), Some(BigDecimal::zero()));
+        assert_eq!(
+            Liability.default_overdraft_limit(),
+            Some(BigDecimal::zero())
+        );
         for kind in [Asset, Equity, Revenue, Expense] {
             assert_eq!(kind.default_overdraft_limit(), None);
         }
@@ -311,7 +324,10 @@ mod tests {
         let b = c.balances(NormalBalance::Credit);
         assert_eq!(b.posted.amount, d("900"));
         assert_eq!(b.pending.amount, d("1150"));
-        assert_eq!((b.pending.debits.clone(), b.pending.credits.clone()), (d("150"), d("1300")));
+        assert_eq!(
+            (b.pending.debits.clone(), b.pending.credits.clone()),
+            (d("150"), d("1300"))
+        );
         assert_eq!(b.available.amount, d("850"));
     }
 

@@ -6,10 +6,10 @@ use bigdecimal::BigDecimal;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Metadata;
 use crate::account::{Account, Balance, Balances, NormalBalance};
 use crate::ids::{AccountId, CategoryId, LedgerId};
 use crate::money::Currency;
-use crate::Metadata;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Category {
@@ -42,7 +42,11 @@ pub enum CategoryMember {
 
 /// True when adding `child` under `parent` would close a cycle, given how to list
 /// a category's sub-categories.
-pub fn creates_cycle(parent: CategoryId, child: CategoryId, sub_categories: impl Fn(CategoryId) -> Vec<CategoryId>) -> bool {
+pub fn creates_cycle(
+    parent: CategoryId,
+    child: CategoryId,
+    sub_categories: impl Fn(CategoryId) -> Vec<CategoryId>,
+) -> bool {
     let mut seen = HashSet::new();
     let mut queue = VecDeque::from([child]);
     while let Some(next) = queue.pop_front() {
@@ -60,10 +64,16 @@ pub fn creates_cycle(parent: CategoryId, child: CategoryId, sub_categories: impl
 /// sign-adjusted to the category's own normal balance. Debits and credits are
 /// plain sums.
 pub fn aggregate_balances(normal: NormalBalance, members: &[Account]) -> Balances {
-    aggregate(normal, members.iter().map(|a| (a.normal_balance, a.balances())))
+    aggregate(
+        normal,
+        members.iter().map(|a| (a.normal_balance, a.balances())),
+    )
 }
 
-pub fn aggregate(normal: NormalBalance, members: impl Iterator<Item = (NormalBalance, Balances)>) -> Balances {
+pub fn aggregate(
+    normal: NormalBalance,
+    members: impl Iterator<Item = (NormalBalance, Balances)>,
+) -> Balances {
     let zero = || Balance {
         debits: BigDecimal::from(0),
         credits: BigDecimal::from(0),
@@ -102,7 +112,8 @@ mod tests {
             CategoryId(Uuid::now_v7()),
             CategoryId(Uuid::now_v7()),
         );
-        let edges: HashMap<CategoryId, Vec<CategoryId>> = HashMap::from([(a, vec![b]), (b, vec![c])]);
+        let edges: HashMap<CategoryId, Vec<CategoryId>> =
+            HashMap::from([(a, vec![b]), (b, vec![c])]);
         let subs = |id| edges.get(&id).cloned().unwrap_or_default();
         assert!(creates_cycle(a, a, subs));
         assert!(creates_cycle(c, a, subs)); // c → a while a → b → c

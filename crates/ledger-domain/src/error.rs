@@ -24,7 +24,10 @@ pub enum LedgerError {
     InsufficientFunds { account_id: AccountId },
 
     #[error("transaction is unbalanced in {currency}: debits − credits = {difference}")]
-    Unbalanced { currency: Currency, difference: BigDecimal },
+    Unbalanced {
+        currency: Currency,
+        difference: BigDecimal,
+    },
 
     #[error("currency mismatch: expected {expected}, found {found}")]
     CurrencyMismatch { expected: Currency, found: Currency },
@@ -33,7 +36,10 @@ pub enum LedgerError {
     CrossLedger,
 
     #[error("a {from:?} transaction cannot become {to:?}")]
-    InvalidTransition { from: TransactionStatus, to: TransactionStatus },
+    InvalidTransition {
+        from: TransactionStatus,
+        to: TransactionStatus,
+    },
 
     #[error("{0}")]
     Conflict(String),

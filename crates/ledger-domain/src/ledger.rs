@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Metadata;
 use crate::ids::{IdentityId, LedgerId};
 use crate::money::FeeRate;
-use crate::Metadata;
 
 /// One book of accounts. Nothing crosses ledgers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -130,7 +130,9 @@ impl Amount {
     /// decides what a zero fee means. `rate` must not be negative.
     pub fn fee(&self, rate: &FeeRate) -> BigDecimal {
         let raw = &self.value * rate.value();
-        raw.with_scale_round(self.currency.exponent_i64(), RoundingMode::HalfUp)
+        let exponent = self.currency.exponent_i64();
+        raw.with_scale_round(exponent, RoundingMode::HalfUp)
+            .with_scale(exponent)
     }
 
     /// `self − other` when the result is still a positive amount, `None` when it is
@@ -147,6 +149,24 @@ impl Amount {
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.value, self.currency)
+    }
+}
+
+/// Formats a decimal in plain notation with exactly `scale` fractional digits
+/// (`0` at scale 2 is `"0.00"`). The value must already fit that scale; digits
+/// beyond it would be cut, so callers pass only values of that currency.
+pub fn format_fixed(value: &BigDecimal, scale: u16) -> String {
+    let scale = i64::from(scale);
+    if value.is_zero() {
+        return BigDecimal::from(0).with_scale(scale).to_plain_string();
+    }
+    value.with_scale(scale).to_plain_string()
+}
+
+impl Amount {
+    /// The amount as a plain decimal string with the currency's digits.
+    pub fn to_fixed(&self) -> String {
+        format_fixed(&self.value, self.currency.exponent())
     }
 }
 
@@ -179,7 +199,9 @@ pub fn fit_to_exponent(value: &BigDecimal, currency: Currency) -> Result<BigDeci
         });
     }
     let fitted = normalized.with_scale(exponent);
-    let integer_digits = fitted.digits().saturating_sub(u64::from(currency.exponent()));
+    let integer_digits = fitted
+        .digits()
+        .saturating_sub(u64::from(currency.exponent()));
     if integer_digits > MAX_INTEGER_DIGITS {
         return Err(AmountError::TooLarge);
     }
@@ -257,9 +279,18 @@ mod tests {
 
     #[test]
     fn unknown_and_unitless_currencies_are_refused() {
-        assert!(matches!(Currency::parse("ABC"), Err(CurrencyError::Unknown(_))));
-        assert!(matches!(Currency::parse("usd"), Err(CurrencyError::Unknown(_))));
-        assert!(matches!(Currency::parse("XAU"), Err(CurrencyError::NoMinorUnit(_))));
+        assert!(matches!(
+            Currency::parse("ABC"),
+            Err(CurrencyError::Unknown(_))
+        ));
+        assert!(matches!(
+            Currency::parse("usd"),
+            Err(CurrencyError::Unknown(_))
+        ));
+        assert!(matches!(
+            Currency::parse("XAU"),
+            Err(CurrencyError::NoMinorUnit(_))
+        ));
     }
 
     #[test]
@@ -290,7 +321,10 @@ mod tests {
         assert!(Amount::parse("1.5", jpy).is_err());
         assert_eq!(Amount::parse("15", jpy).unwrap().value().to_string(), "15");
         let bhd = Currency::parse("BHD").unwrap();
-        assert_eq!(Amount::parse("1.234", bhd).unwrap().value().to_string(), "1.234");
+        assert_eq!(
+            Amount::parse("1.234", bhd).unwrap().value().to_string(),
+            "1.234"
+        );
         assert!(Amount::parse("1.2345", bhd).is_err());
     }
 
@@ -310,14 +344,19 @@ mod tests {
     #[test]
     fn non_numbers_and_exponent_notation_are_refused() {
         for bad in ["", "abc", "1e5", "1.2.3", "NaN", "+1", " ", "."] {
-            assert!(matches!(Amount::parse(bad, usd()), Err(AmountError::NotANumber(_))), "{bad}");
+            assert!(
+                matches!(Amount::parse(bad, usd()), Err(AmountError::NotANumber(_))),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn fee_rounds_half_up_to_the_exponent() {
         let rate = FeeRate::default_withdrawal();
-        let fee = |s: &str, c: Currency| Amount::parse(s, c).unwrap().fee(&rate).to_string();
+        let fee = |s: &str, c: Currency| {
+            format_fixed(&Amount::parse(s, c).unwrap().fee(&rate), c.exponent())
+        };
         assert_eq!(fee("0.01", usd()), "0.00"); // 0.0002
         assert_eq!(fee("0.25", usd()), "0.01"); // 0.005 exactly: half-up
         assert_eq!(fee("0.24", usd()), "0.00"); // 0.0048
@@ -336,12 +375,26 @@ mod tests {
     }
 
     #[test]
+    fn fixed_formatting_keeps_the_currency_digits() {
+        assert_eq!(format_fixed(&dec("0"), 2), "0.00");
+        assert_eq!(format_fixed(&dec("0"), 0), "0");
+        assert_eq!(format_fixed(&dec("-1.5"), 2), "-1.50");
+        assert_eq!(
+            format_fixed(&dec("123456789012345678901234567890"), 3),
+            "123456789012345678901234567890.000"
+        );
+    }
+
+    #[test]
     fn fee_rates_must_lie_in_zero_to_one() {
         assert!(FeeRate::new(dec("0")).is_ok());
         assert!(FeeRate::new(dec("0.99999999")).is_ok());
         assert_eq!(FeeRate::new(dec("1")), Err(FeeRateError::OutOfRange));
         assert_eq!(FeeRate::new(dec("-0.01")), Err(FeeRateError::OutOfRange));
-        assert_eq!(FeeRate::new(dec("0.000000001")), Err(FeeRateError::TooPrecise));
+        assert_eq!(
+            FeeRate::new(dec("0.000000001")),
+            Err(FeeRateError::TooPrecise)
+        );
         assert_eq!(FeeRate::default_withdrawal().value().to_string(), "0.02");
     }
 }

@@ -6,18 +6,22 @@ use bigdecimal::{BigDecimal, Signed};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::account::{Account, AccountKind, BalanceCounters, Balances, NewAccount, NormalBalance, OverdraftLimit};
-use crate::category::{aggregate_balances, Category, CategoryMember, NewCategory};
+use crate::Metadata;
+use crate::account::{
+    Account, AccountKind, BalanceCounters, Balances, NewAccount, NormalBalance, OverdraftLimit,
+};
+use crate::category::{Category, CategoryMember, NewCategory, aggregate_balances};
 use crate::error::LedgerError;
 use crate::ids::{AccountId, CategoryId, IdentityId, LedgerId, TransactionId};
 use crate::ledger::{Identity, IdentityKind, Ledger, NewIdentity, NewLedger};
-use crate::money::{fit_to_exponent, Amount, Currency, FeeRate};
+use crate::money::{Amount, Currency, FeeRate, fit_to_exponent};
 use crate::ports::{
-    AccountFilter, Clock, IdGenerator, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor,
-    StatementEntry, TransactionFilter,
+    AccountFilter, Clock, IdGenerator, IdentityFilter, JournalWrite, LedgerStore, PageRequest,
+    StatementCursor, StatementEntry, TransactionFilter,
 };
-use crate::transaction::{Direction, EntryDraft, InitialStatus, Transaction, TransactionDraft, TransactionStatus};
-use crate::Metadata;
+use crate::transaction::{
+    Direction, EntryDraft, InitialStatus, Transaction, TransactionDraft, TransactionStatus,
+};
 
 pub const MAX_NAME_LEN: usize = 255;
 pub const MAX_PAGE: usize = 100;
@@ -104,7 +108,9 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             name,
             description: new.description,
             metadata: new.metadata,
-            withdrawal_fee_rate: new.withdrawal_fee_rate.unwrap_or_else(FeeRate::default_withdrawal),
+            withdrawal_fee_rate: new
+                .withdrawal_fee_rate
+                .unwrap_or_else(FeeRate::default_withdrawal),
             created_at: self.clock.now(),
         };
         self.store.insert_ledger(&ledger)?;
@@ -112,7 +118,9 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     pub fn get_ledger(&self, id: LedgerId) -> Result<Ledger, LedgerError> {
-        self.store.get_ledger(id)?.ok_or(LedgerError::not_found("ledger", id))
+        self.store
+            .get_ledger(id)?
+            .ok_or(LedgerError::not_found("ledger", id))
     }
 
     pub fn list_ledgers(&self, page: PageRequest) -> Result<Vec<Ledger>, LedgerError> {
@@ -126,7 +134,10 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
         match new.kind {
             IdentityKind::Individual if blank(&new.first_name) && blank(&new.last_name) => {
-                return Err(LedgerError::validation("first_name", "an individual needs a first or last name"));
+                return Err(LedgerError::validation(
+                    "first_name",
+                    "an individual needs a first or last name",
+                ));
             }
             IdentityKind::Organization if blank(&new.organization_name) => {
                 return Err(LedgerError::validation(
@@ -153,10 +164,15 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     pub fn get_identity(&self, id: IdentityId) -> Result<Identity, LedgerError> {
-        self.store.get_identity(id)?.ok_or(LedgerError::not_found("identity", id))
+        self.store
+            .get_identity(id)?
+            .ok_or(LedgerError::not_found("identity", id))
     }
 
-    pub fn list_identities(&self, mut filter: IdentityFilter) -> Result<Vec<Identity>, LedgerError> {
+    pub fn list_identities(
+        &self,
+        mut filter: IdentityFilter,
+    ) -> Result<Vec<Identity>, LedgerError> {
         filter.page = clamp(filter.page);
         self.store.list_identities(&filter)
     }
@@ -169,7 +185,10 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         if let Some(identity_id) = new.identity_id {
             let identity = self.get_identity(identity_id)?;
             if identity.ledger_id != new.ledger_id {
-                return Err(LedgerError::validation("identity_id", "the identity belongs to another ledger"));
+                return Err(LedgerError::validation(
+                    "identity_id",
+                    "the identity belongs to another ledger",
+                ));
             }
         }
         if let Some(code) = &new.code {
@@ -193,7 +212,10 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             Some(OverdraftLimit::Unlimited) => None,
             Some(OverdraftLimit::Limited(limit)) => {
                 if limit.is_negative() {
-                    return Err(LedgerError::validation("overdraft_limit", "must not be negative"));
+                    return Err(LedgerError::validation(
+                        "overdraft_limit",
+                        "must not be negative",
+                    ));
                 }
                 let limit = if bigdecimal::Zero::is_zero(&limit) {
                     limit.with_scale(i64::from(new.currency.exponent()))
@@ -210,7 +232,9 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             name,
             code: new.code,
             kind: new.kind,
-            normal_balance: new.normal_balance.unwrap_or_else(|| new.kind.default_normal_balance()),
+            normal_balance: new
+                .normal_balance
+                .unwrap_or_else(|| new.kind.default_normal_balance()),
             currency: new.currency,
             identity_id: new.identity_id,
             overdraft_limit,
@@ -222,11 +246,17 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     pub fn get_account(&self, id: AccountId) -> Result<Account, LedgerError> {
-        self.store.get_account(id)?.ok_or(LedgerError::not_found("account", id))
+        self.store
+            .get_account(id)?
+            .ok_or(LedgerError::not_found("account", id))
     }
 
     /// Balances as of `at`: from entries with `effective_at <= at`.
-    pub fn balances_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<(Account, Balances), LedgerError> {
+    pub fn balances_as_of(
+        &self,
+        id: AccountId,
+        at: DateTime<Utc>,
+    ) -> Result<(Account, Balances), LedgerError> {
         let account = self.get_account(id)?;
         let counters = self.store.counters_as_of(id, at)?;
         let balances = counters.balances(account.normal_balance);
@@ -239,10 +269,17 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     /// Posted entries of an account in effective order, with running balance.
-    pub fn statement(&self, id: AccountId, after: Option<StatementCursor>, limit: usize) -> Result<Statement, LedgerError> {
+    pub fn statement(
+        &self,
+        id: AccountId,
+        after: Option<StatementCursor>,
+        limit: usize,
+    ) -> Result<Statement, LedgerError> {
         let account = self.get_account(id)?;
         let limit = limit.clamp(1, MAX_PAGE);
-        let (opening, entries) = self.store.statement(id, after.as_ref(), limit.saturating_add(1))?;
+        let (opening, entries) =
+            self.store
+                .statement(id, after.as_ref(), limit.saturating_add(1))?;
         let normal = account.normal_balance;
         let mut running = normal.amount(&opening.posted_debits, &opening.posted_credits);
         let more = entries.len() > limit;
@@ -268,14 +305,22 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         } else {
             None
         };
-        Ok(Statement { account, lines, next })
+        Ok(Statement {
+            account,
+            lines,
+            next,
+        })
     }
 
     // ----------------------------------------------------------- transactions
 
     /// A generic multi-leg transaction.
     #[tracing::instrument(skip(self, draft))]
-    pub fn create_transaction(&self, ledger_id: LedgerId, draft: TransactionDraft) -> Result<Transaction, LedgerError> {
+    pub fn create_transaction(
+        &self,
+        ledger_id: LedgerId,
+        draft: TransactionDraft,
+    ) -> Result<Transaction, LedgerError> {
         self.get_ledger(ledger_id)?;
         validate_common(draft.external_id.as_deref(), draft.description.as_deref())?;
         let ids: Vec<AccountId> = draft.entries.iter().map(|e| e.account_id).collect();
@@ -303,10 +348,15 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     pub fn get_transaction(&self, id: TransactionId) -> Result<Transaction, LedgerError> {
-        self.store.get_transaction(id)?.ok_or(LedgerError::not_found("transaction", id))
+        self.store
+            .get_transaction(id)?
+            .ok_or(LedgerError::not_found("transaction", id))
     }
 
-    pub fn list_transactions(&self, mut filter: TransactionFilter) -> Result<Vec<Transaction>, LedgerError> {
+    pub fn list_transactions(
+        &self,
+        mut filter: TransactionFilter,
+    ) -> Result<Vec<Transaction>, LedgerError> {
         filter.page = clamp(filter.page);
         self.store.list_transactions(&filter)
     }
@@ -321,7 +371,11 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         self.transition(id, TransactionStatus::Archived)
     }
 
-    fn transition(&self, id: TransactionId, to: TransactionStatus) -> Result<Transaction, LedgerError> {
+    fn transition(
+        &self,
+        id: TransactionId,
+        to: TransactionStatus,
+    ) -> Result<Transaction, LedgerError> {
         // Checked here for a clear error; checked again by the store under its lock.
         let current = self.get_transaction(id)?;
         match to {
@@ -364,7 +418,10 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     pub fn transfer(&self, op: Transfer) -> Result<Transaction, LedgerError> {
         let ledger = self.get_ledger(op.ledger_id)?;
         if op.from_wallet_id == op.to_wallet_id {
-            return Err(LedgerError::validation("to_wallet_id", "sender and receiver must differ"));
+            return Err(LedgerError::validation(
+                "to_wallet_id",
+                "sender and receiver must differ",
+            ));
         }
         let amount = self.amount(&op.amount, op.currency)?;
         let from = self.wallet(&ledger, op.from_wallet_id, "from_wallet_id", op.currency)?;
@@ -391,7 +448,8 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             entries.push(leg(&cash, Direction::Credit, net.value()));
         }
         if let Some(fee) = &split.fee {
-            let revenue = self.system_account(&ledger, SystemAccount::WithdrawalFees, op.currency)?;
+            let revenue =
+                self.system_account(&ledger, SystemAccount::WithdrawalFees, op.currency)?;
             entries.push(leg(&revenue, Direction::Credit, fee.value()));
             accounts.push(revenue);
         }
@@ -407,9 +465,15 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         options: OperationOptions,
         accounts: impl IntoIterator<Item = &'a Account>,
     ) -> Result<Transaction, LedgerError> {
-        validate_common(options.external_id.as_deref(), options.description.as_deref())?;
+        validate_common(
+            options.external_id.as_deref(),
+            options.description.as_deref(),
+        )?;
         let mut metadata = options.metadata;
-        metadata.insert("transaction_type".to_owned(), Value::String(kind.to_owned()));
+        metadata.insert(
+            "transaction_type".to_owned(),
+            Value::String(kind.to_owned()),
+        );
         let draft = TransactionDraft {
             ledger_id: Some(ledger.id),
             status: options.status,
@@ -419,7 +483,8 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             effective_at: options.effective_at,
             external_id: options.external_id,
         };
-        let accounts: HashMap<AccountId, Account> = accounts.into_iter().map(|a| (a.id, a.clone())).collect();
+        let accounts: HashMap<AccountId, Account> =
+            accounts.into_iter().map(|a| (a.id, a.clone())).collect();
         let transaction = Transaction::create(
             TransactionId(self.ids.next_id()),
             ledger.id,
@@ -431,13 +496,23 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     fn amount(&self, value: &BigDecimal, currency: Currency) -> Result<Amount, LedgerError> {
-        Amount::new(value.clone(), currency).map_err(|e| LedgerError::validation("amount", e.to_string()))
+        Amount::new(value.clone(), currency)
+            .map_err(|e| LedgerError::validation("amount", e.to_string()))
     }
 
-    fn wallet(&self, ledger: &Ledger, id: AccountId, field: &str, currency: Currency) -> Result<Account, LedgerError> {
+    fn wallet(
+        &self,
+        ledger: &Ledger,
+        id: AccountId,
+        field: &str,
+        currency: Currency,
+    ) -> Result<Account, LedgerError> {
         let account = self.get_account(id)?;
         if account.ledger_id != ledger.id {
-            return Err(LedgerError::validation(field, "the account belongs to another ledger"));
+            return Err(LedgerError::validation(
+                field,
+                "the account belongs to another ledger",
+            ));
         }
         if account.currency != currency {
             return Err(LedgerError::CurrencyMismatch {
@@ -448,12 +523,20 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         Ok(account)
     }
 
-    fn cash_account(&self, ledger: &Ledger, chosen: Option<AccountId>, currency: Currency) -> Result<Account, LedgerError> {
+    fn cash_account(
+        &self,
+        ledger: &Ledger,
+        chosen: Option<AccountId>,
+        currency: Currency,
+    ) -> Result<Account, LedgerError> {
         match chosen {
             Some(id) => {
                 let account = self.wallet(ledger, id, "cash_account_id", currency)?;
                 if account.kind != AccountKind::Asset {
-                    return Err(LedgerError::validation("cash_account_id", "a cash account must be an asset"));
+                    return Err(LedgerError::validation(
+                        "cash_account_id",
+                        "a cash account must be an asset",
+                    ));
                 }
                 Ok(account)
             }
@@ -462,7 +545,12 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     /// `cash:<CCY>` or `revenue:withdrawal_fees:<CCY>`, created on first use.
-    pub fn system_account(&self, ledger: &Ledger, which: SystemAccount, currency: Currency) -> Result<Account, LedgerError> {
+    pub fn system_account(
+        &self,
+        ledger: &Ledger,
+        which: SystemAccount,
+        currency: Currency,
+    ) -> Result<Account, LedgerError> {
         let (code, name, kind) = which.describe(currency);
         let candidate = self.build_account(NewAccount {
             ledger_id: ledger.id,
@@ -476,7 +564,10 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             metadata: Metadata::from_iter([("system".to_owned(), Value::Bool(true))]),
         })?;
         let account = self.store.ensure_account(&candidate)?;
-        if account.kind != kind || account.currency != currency || account.normal_balance != kind.default_normal_balance() {
+        if account.kind != kind
+            || account.currency != currency
+            || account.normal_balance != kind.default_normal_balance()
+        {
             return Err(LedgerError::Conflict(format!(
                 "account `{code}` exists but is not a {} {currency} account",
                 kind.as_str()
@@ -504,14 +595,24 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     pub fn get_category(&self, id: CategoryId) -> Result<Category, LedgerError> {
-        self.store.get_category(id)?.ok_or(LedgerError::not_found("category", id))
+        self.store
+            .get_category(id)?
+            .ok_or(LedgerError::not_found("category", id))
     }
 
-    pub fn list_categories(&self, ledger_id: LedgerId, page: PageRequest) -> Result<Vec<Category>, LedgerError> {
+    pub fn list_categories(
+        &self,
+        ledger_id: LedgerId,
+        page: PageRequest,
+    ) -> Result<Vec<Category>, LedgerError> {
         self.store.list_categories(ledger_id, &clamp(page))
     }
 
-    pub fn add_category_member(&self, id: CategoryId, member: CategoryMember) -> Result<Category, LedgerError> {
+    pub fn add_category_member(
+        &self,
+        id: CategoryId,
+        member: CategoryMember,
+    ) -> Result<Category, LedgerError> {
         let category = self.get_category(id)?;
         let (ledger_id, currency) = match member {
             CategoryMember::Account(account_id) => {
@@ -524,7 +625,10 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             }
         };
         if ledger_id != category.ledger_id {
-            return Err(LedgerError::validation("member", "the member belongs to another ledger"));
+            return Err(LedgerError::validation(
+                "member",
+                "the member belongs to another ledger",
+            ));
         }
         if currency != category.currency {
             return Err(LedgerError::CurrencyMismatch {
@@ -560,7 +664,11 @@ pub enum SystemAccount {
 impl SystemAccount {
     fn describe(&self, currency: Currency) -> (String, String, AccountKind) {
         match self {
-            Self::Cash => (format!("cash:{currency}"), format!("Cash {currency}"), AccountKind::Asset),
+            Self::Cash => (
+                format!("cash:{currency}"),
+                format!("Cash {currency}"),
+                AccountKind::Asset,
+            ),
             Self::WithdrawalFees => (
                 format!("revenue:withdrawal_fees:{currency}"),
                 format!("Withdrawal fee revenue {currency}"),
@@ -586,7 +694,10 @@ impl WithdrawalSplit {
             .checked_sub(&fee_value)
             .map_err(|e| LedgerError::validation("amount", e.to_string()))?;
         let fee = if fee_value.is_positive() {
-            Some(Amount::new(fee_value, amount.currency()).map_err(|e| LedgerError::validation("amount", e.to_string()))?)
+            Some(
+                Amount::new(fee_value, amount.currency())
+                    .map_err(|e| LedgerError::validation("amount", e.to_string()))?,
+            )
         } else {
             None
         };
@@ -603,8 +714,13 @@ fn leg(account: &Account, direction: Direction, amount: &BigDecimal) -> EntryDra
     }
 }
 
+/// A limit of 0 means "not given": the largest page.
 fn clamp(mut page: PageRequest) -> PageRequest {
-    page.limit = page.limit.clamp(1, MAX_PAGE);
+    page.limit = if page.limit == 0 {
+        MAX_PAGE
+    } else {
+        page.limit.min(MAX_PAGE)
+    };
     page
 }
 
@@ -614,7 +730,10 @@ fn required_name(field: &str, value: &str) -> Result<String, LedgerError> {
         return Err(LedgerError::validation(field, "must not be empty"));
     }
     if trimmed.chars().count() > MAX_NAME_LEN {
-        return Err(LedgerError::validation(field, format!("at most {MAX_NAME_LEN} characters")));
+        return Err(LedgerError::validation(
+            field,
+            format!("at most {MAX_NAME_LEN} characters"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -639,23 +758,75 @@ fn is_system_code(code: &str) -> bool {
     code.starts_with("cash:") || code.starts_with("revenue:")
 }
 
-fn validate_common(external_id: Option<&str>, description: Option<&str>) -> Result<(), LedgerError> {
+fn validate_common(
+    external_id: Option<&str>,
+    description: Option<&str>,
+) -> Result<(), LedgerError> {
     if let Some(id) = external_id
         && (id.is_empty() || id.chars().count() > 255)
     {
-        return Err(LedgerError::validation("external_id", "1 to 255 characters"));
+        return Err(LedgerError::validation(
+            "external_id",
+            "1 to 255 characters",
+        ));
     }
     if description.is_some_and(|d| d.chars().count() > 1000) {
-        return Err(LedgerError::validation("description", "at most 1000 characters"));
+        return Err(LedgerError::validation(
+            "description",
+            "at most 1000 characters",
+        ));
     }
     Ok(())
 }
 
 pub fn duplicate_external_id(external_id: &str) -> LedgerError {
-    LedgerError::Conflict(format!("a transaction with external_id `{external_id}` already exists in this ledger"))
+    LedgerError::Conflict(format!(
+        "a transaction with external_id `{external_id}` already exists in this ledger"
+    ))
 }
 
 /// True when a normal balance is a credit.
 pub fn is_credit_normal(n: NormalBalance) -> bool {
     n == NormalBalance::Credit
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::str::FromStr;
+
+    fn split(amount: &str, code: &str, rate: &str) -> (Option<String>, Option<String>) {
+        let amount = Amount::parse(amount, Currency::parse(code).unwrap()).unwrap();
+        let s = WithdrawalSplit::new(
+            &amount,
+            &FeeRate::new(BigDecimal::from_str(rate).unwrap()).unwrap(),
+        )
+        .unwrap();
+        (s.fee.map(|a| a.to_fixed()), s.net.map(|a| a.to_fixed()))
+    }
+
+    #[test]
+    fn withdrawal_split_follows_the_fee_rule_at_its_edges() {
+        assert_eq!(
+            split("100.00", "USD", "0.02"),
+            (Some("2.00".into()), Some("98.00".into()))
+        );
+        assert_eq!(split("0.01", "USD", "0.02"), (None, Some("0.01".into())));
+        assert_eq!(
+            split("0.25", "USD", "0.02"),
+            (Some("0.01".into()), Some("0.24".into()))
+        );
+        assert_eq!(
+            split("25", "JPY", "0.02"),
+            (Some("1".into()), Some("24".into()))
+        );
+        assert_eq!(
+            split("0.025", "BHD", "0.02"),
+            (Some("0.001".into()), Some("0.024".into()))
+        );
+        assert_eq!(split("100.00", "USD", "0"), (None, Some("100.00".into())));
+        // a fee that rounds up to the whole amount leaves no cash entry
+        assert_eq!(split("0.01", "USD", "0.5"), (Some("0.01".into()), None));
+    }
 }

@@ -6,11 +6,11 @@ use bigdecimal::{BigDecimal, Zero};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Metadata;
 use crate::account::Account;
 use crate::error::LedgerError;
 use crate::ids::{AccountId, LedgerId, TransactionId};
 use crate::money::{Amount, Currency};
-use crate::Metadata;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -168,16 +168,25 @@ impl Transaction {
             return Err(LedgerError::CrossLedger);
         }
         if draft.entries.len() < 2 {
-            return Err(LedgerError::validation("entries", "a transaction needs at least two entries"));
+            return Err(LedgerError::validation(
+                "entries",
+                "a transaction needs at least two entries",
+            ));
         }
         if draft.entries.len() > MAX_ENTRIES {
-            return Err(LedgerError::validation("entries", format!("at most {MAX_ENTRIES} entries")));
+            return Err(LedgerError::validation(
+                "entries",
+                format!("at most {MAX_ENTRIES} entries"),
+            ));
         }
         let mut entries = Vec::with_capacity(draft.entries.len());
         for (index, line) in draft.entries.into_iter().enumerate() {
             let account = accounts
                 .get(&line.account_id)
-                .ok_or(LedgerError::NotFound { resource: "account", id: line.account_id.0 })?;
+                .ok_or(LedgerError::NotFound {
+                    resource: "account",
+                    id: line.account_id.0,
+                })?;
             if account.ledger_id != ledger_id {
                 return Err(LedgerError::CrossLedger);
             }
@@ -189,8 +198,9 @@ impl Transaction {
                     found: currency,
                 });
             }
-            let amount = Amount::new(line.amount, account.currency)
-                .map_err(|e| LedgerError::validation(format!("entries[{index}].amount"), e.to_string()))?;
+            let amount = Amount::new(line.amount, account.currency).map_err(|e| {
+                LedgerError::validation(format!("entries[{index}].amount"), e.to_string())
+            })?;
             entries.push(Entry {
                 account_id: account.id,
                 direction: line.direction,
@@ -227,8 +237,12 @@ impl Transaction {
                 record.id
             )));
         }
-        check_balanced(&record.entries)
-            .map_err(|_| LedgerError::Unknown(anyhow::anyhow!("stored transaction {} is unbalanced", record.id)))?;
+        check_balanced(&record.entries).map_err(|_| {
+            LedgerError::Unknown(anyhow::anyhow!(
+                "stored transaction {} is unbalanced",
+                record.id
+            ))
+        })?;
         Ok(Self {
             id: record.id,
             ledger_id: record.ledger_id,
@@ -271,8 +285,8 @@ impl Transaction {
     }
 
     /// Builds the reversal of a posted transaction: every direction swapped,
-    /// posted at once, linked to this one. A transaction is reversed at most once,
-    /// and a reversal cannot itself be reversed (post a new transaction instead).
+    /// posted at once, linked to this one. A transaction is reversed at most once;
+    /// a reversal is an ordinary posted transaction and may itself be reversed.
     pub fn reversal(&self, id: TransactionId, now: DateTime<Utc>) -> Result<Self, LedgerError> {
         if self.status != TransactionStatus::Posted {
             return Err(LedgerError::Conflict(format!(
@@ -281,7 +295,9 @@ impl Transaction {
             )));
         }
         if let Some(by) = self.reversed_by_id {
-            return Err(LedgerError::Conflict(format!("transaction was already reversed by {by}")));
+            return Err(LedgerError::Conflict(format!(
+                "transaction was already reversed by {by}"
+            )));
         }
         let entries = self
             .entries
@@ -292,7 +308,10 @@ impl Transaction {
             })
             .collect();
         let mut metadata = self.metadata.clone();
-        metadata.insert("reversal_of".to_owned(), serde_json::Value::String(self.id.to_string()));
+        metadata.insert(
+            "reversal_of".to_owned(),
+            serde_json::Value::String(self.id.to_string()),
+        );
         Ok(Self {
             id,
             ledger_id: self.ledger_id,
@@ -315,7 +334,11 @@ impl Transaction {
     /// Links this transaction to its reversal.
     pub fn mark_reversed_by(&self, reversal: &Transaction) -> Result<Self, LedgerError> {
         if reversal.reverses_id != Some(self.id) {
-            return Err(LedgerError::Unknown(anyhow::anyhow!("{} does not reverse {}", reversal.id, self.id)));
+            return Err(LedgerError::Unknown(anyhow::anyhow!(
+                "{} does not reverse {}",
+                reversal.id,
+                self.id
+            )));
         }
         // re-check under the adapter's lock: at most once
         self.reversal(reversal.id, reversal.created_at)?;
@@ -382,8 +405,231 @@ fn check_balanced(entries: &[Entry]) -> Result<(), LedgerError> {
     }
     for (currency, diff) in net {
         if !diff.is_zero() {
-            return Err(LedgerError::Unbalanced { currency, difference: diff });
+            return Err(LedgerError::Unbalanced {
+                currency,
+                difference: diff,
+            });
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::account::{AccountKind, BalanceCounters};
+    use std::str::FromStr;
+    use uuid::Uuid;
+
+    fn account(ledger: LedgerId, kind: AccountKind, code: &str) -> Account {
+        Account {
+            id: AccountId(Uuid::now_v7()),
+            ledger_id: ledger,
+            name: code.into(),
+            code: Some(code.into()),
+            kind,
+            normal_balance: kind.default_normal_balance(),
+            currency: Currency::parse(code).unwrap_or_else(|_| Currency::parse("USD").unwrap()),
+            identity_id: None,
+            overdraft_limit: kind.default_overdraft_limit(),
+            metadata: Metadata::new(),
+            created_at: Utc::now(),
+            version: 0,
+            counters: BalanceCounters::default(),
+        }
+    }
+
+    fn line(a: &Account, direction: Direction, amount: &str) -> EntryDraft {
+        EntryDraft {
+            account_id: a.id,
+            direction,
+            amount: BigDecimal::from_str(amount).unwrap(),
+            currency: None,
+        }
+    }
+
+    fn setup() -> (LedgerId, Account, Account, HashMap<AccountId, Account>) {
+        let ledger = LedgerId(Uuid::now_v7());
+        let cash = account(ledger, AccountKind::Asset, "USD");
+        let wallet = account(ledger, AccountKind::Liability, "USD");
+        let map = HashMap::from([(cash.id, cash.clone()), (wallet.id, wallet.clone())]);
+        (ledger, cash, wallet, map)
+    }
+
+    fn create(
+        ledger: LedgerId,
+        entries: Vec<EntryDraft>,
+        status: InitialStatus,
+        accounts: &HashMap<AccountId, Account>,
+    ) -> Result<Transaction, LedgerError> {
+        let draft = TransactionDraft {
+            entries,
+            status,
+            ..Default::default()
+        };
+        Transaction::create(
+            TransactionId(Uuid::now_v7()),
+            ledger,
+            draft,
+            accounts,
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn a_balanced_transaction_is_created_posted_by_default() {
+        let (l, cash, wallet, map) = setup();
+        let t = create(
+            l,
+            vec![
+                line(&cash, Direction::Debit, "10"),
+                line(&wallet, Direction::Credit, "10"),
+            ],
+            InitialStatus::Posted,
+            &map,
+        )
+        .unwrap();
+        assert_eq!(t.status(), TransactionStatus::Posted);
+        assert_eq!(t.posted_at(), Some(t.created_at()));
+        assert_eq!(t.entries()[0].amount.to_string(), "10.00");
+    }
+
+    #[test]
+    fn unbalanced_short_and_invalid_transactions_cannot_be_built() {
+        let (l, cash, wallet, map) = setup();
+        let unbalanced = create(
+            l,
+            vec![
+                line(&cash, Direction::Debit, "10"),
+                line(&wallet, Direction::Credit, "9"),
+            ],
+            InitialStatus::Posted,
+            &map,
+        );
+        assert!(matches!(unbalanced, Err(LedgerError::Unbalanced { .. })));
+        let one = create(
+            l,
+            vec![line(&cash, Direction::Debit, "10")],
+            InitialStatus::Posted,
+            &map,
+        );
+        assert!(matches!(one, Err(LedgerError::Validation { .. })));
+        let negative = create(
+            l,
+            vec![
+                line(&cash, Direction::Debit, "-10"),
+                line(&wallet, Direction::Credit, "-10"),
+            ],
+            InitialStatus::Posted,
+            &map,
+        );
+        assert!(matches!(negative, Err(LedgerError::Validation { .. })));
+        let other_ledger = create(
+            LedgerId(Uuid::now_v7()),
+            vec![
+                line(&cash, Direction::Debit, "1"),
+                line(&wallet, Direction::Credit, "1"),
+            ],
+            InitialStatus::Posted,
+            &map,
+        );
+        assert!(matches!(other_ledger, Err(LedgerError::CrossLedger)));
+        let mut eur = line(&wallet, Direction::Credit, "1");
+        eur.currency = Some(Currency::parse("EUR").unwrap());
+        let mismatch = create(
+            l,
+            vec![line(&cash, Direction::Debit, "1"), eur],
+            InitialStatus::Posted,
+            &map,
+        );
+        assert!(matches!(
+            mismatch,
+            Err(LedgerError::CurrencyMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn the_status_machine_allows_only_pending_to_posted_or_archived() {
+        let (l, cash, wallet, map) = setup();
+        let p = create(
+            l,
+            vec![
+                line(&cash, Direction::Debit, "1"),
+                line(&wallet, Direction::Credit, "1"),
+            ],
+            InitialStatus::Pending,
+            &map,
+        )
+        .unwrap();
+        assert_eq!(p.posted_at(), None);
+        let posted = p.post(Utc::now()).unwrap();
+        assert!(posted.posted_at().is_some());
+        assert!(
+            matches!(
+                posted.post(Utc::now()),
+                Err(LedgerError::InvalidTransition { .. })
+            ),
+            "double post"
+        );
+        assert!(matches!(
+            posted.archive(Utc::now()),
+            Err(LedgerError::InvalidTransition { .. })
+        ));
+        let archived = p.archive(Utc::now()).unwrap();
+        assert!(
+            matches!(
+                archived.post(Utc::now()),
+                Err(LedgerError::InvalidTransition { .. })
+            ),
+            "post after archive"
+        );
+        assert!(archived.status().is_final() && posted.status().is_final());
+    }
+
+    #[test]
+    fn a_reversal_swaps_every_direction_and_happens_once() {
+        let (l, cash, wallet, map) = setup();
+        let t = create(
+            l,
+            vec![
+                line(&cash, Direction::Debit, "5"),
+                line(&wallet, Direction::Credit, "5"),
+            ],
+            InitialStatus::Posted,
+            &map,
+        )
+        .unwrap();
+        let r = t
+            .reversal(TransactionId(Uuid::now_v7()), Utc::now())
+            .unwrap();
+        assert_eq!(r.reverses_id(), Some(t.id()));
+        assert_eq!(r.entries()[0].direction, Direction::Credit);
+        assert_eq!(r.entries()[1].direction, Direction::Debit);
+        let linked = t.mark_reversed_by(&r).unwrap();
+        assert_eq!(linked.reversed_by_id(), Some(r.id()));
+        assert!(
+            matches!(
+                linked.reversal(TransactionId(Uuid::now_v7()), Utc::now()),
+                Err(LedgerError::Conflict(_))
+            ),
+            "second reversal"
+        );
+        assert!(linked.mark_reversed_by(&r).is_err());
+        let pending = create(
+            l,
+            vec![
+                line(&cash, Direction::Debit, "5"),
+                line(&wallet, Direction::Credit, "5"),
+            ],
+            InitialStatus::Pending,
+            &map,
+        )
+        .unwrap();
+        assert!(
+            pending
+                .reversal(TransactionId(Uuid::now_v7()), Utc::now())
+                .is_err()
+        );
+    }
 }

@@ -10,14 +10,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use ledger_domain::category::creates_cycle;
 use ledger_domain::ports::{
-    AccountFilter, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor, StatementEntry,
-    TransactionFilter,
+    AccountFilter, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor,
+    StatementEntry, TransactionFilter,
 };
 use ledger_domain::posting::{check_limit, counter_deltas};
 use ledger_domain::service::duplicate_external_id;
 use ledger_domain::{
-    Account, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Identity, IdentityId, Ledger, LedgerError,
-    LedgerId, Metadata, Transaction, TransactionId, TransactionStatus,
+    Account, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Identity,
+    IdentityId, Ledger, LedgerError, LedgerId, Metadata, Transaction, TransactionId,
+    TransactionStatus,
 };
 use uuid::Uuid;
 
@@ -73,16 +74,28 @@ fn metadata_matches(metadata: &Metadata, wanted: &[(String, String)]) -> bool {
 
 impl State {
     fn account(&self, id: AccountId) -> Result<&Account, LedgerError> {
-        self.accounts.get(&id).ok_or(LedgerError::not_found("account", id))
+        self.accounts
+            .get(&id)
+            .ok_or(LedgerError::not_found("account", id))
     }
 
     /// Applies the counter changes of `before → after` to every account touched,
     /// after checking the limits of every account whose available balance drops.
-    fn settle(&mut self, before: Option<&Transaction>, after: &Transaction) -> Result<(), LedgerError> {
+    fn settle(
+        &mut self,
+        before: Option<&Transaction>,
+        after: &Transaction,
+    ) -> Result<(), LedgerError> {
         let deltas = counter_deltas(before, after);
         for (id, delta) in &deltas {
             let account = self.account(*id)?;
-            check_limit(*id, account.normal_balance, account.floor().as_ref(), &account.counters, delta)?;
+            check_limit(
+                *id,
+                account.normal_balance,
+                account.floor().as_ref(),
+                &account.counters,
+                delta,
+            )?;
         }
         for (id, delta) in &deltas {
             if let Some(account) = self.accounts.get_mut(id) {
@@ -95,7 +108,10 @@ impl State {
 
     fn record(&mut self, transaction: Transaction) -> Result<Transaction, LedgerError> {
         if self.transactions.contains_key(&transaction.id()) {
-            return Err(LedgerError::Conflict(format!("transaction {} already exists", transaction.id())));
+            return Err(LedgerError::Conflict(format!(
+                "transaction {} already exists",
+                transaction.id()
+            )));
         }
         let key = transaction
             .external_id()
@@ -109,11 +125,17 @@ impl State {
         if let Some(key) = key {
             self.external_ids.insert(key, transaction.id());
         }
-        self.transactions.insert(transaction.id(), transaction.clone());
+        self.transactions
+            .insert(transaction.id(), transaction.clone());
         Ok(transaction)
     }
 
-    fn transition(&mut self, id: TransactionId, to: TransactionStatus, at: DateTime<Utc>) -> Result<Transaction, LedgerError> {
+    fn transition(
+        &mut self,
+        id: TransactionId,
+        to: TransactionStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Transaction, LedgerError> {
         let current = self
             .transactions
             .get(&id)
@@ -140,9 +162,9 @@ impl State {
     }
 
     fn reverse(&mut self, reversal: Transaction) -> Result<Transaction, LedgerError> {
-        let original_id = reversal
-            .reverses_id()
-            .ok_or_else(|| LedgerError::Unknown(anyhow::anyhow!("a reversal must name what it reverses")))?;
+        let original_id = reversal.reverses_id().ok_or_else(|| {
+            LedgerError::Unknown(anyhow::anyhow!("a reversal must name what it reverses"))
+        })?;
         let original = self
             .transactions
             .get(&original_id)
@@ -169,7 +191,9 @@ impl LedgerStore for MemoryLedgerStore {
     }
 
     fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError> {
-        self.lock()?.identities.insert(identity.id, identity.clone());
+        self.lock()?
+            .identities
+            .insert(identity.id, identity.clone());
         Ok(())
     }
 
@@ -188,7 +212,9 @@ impl LedgerStore for MemoryLedgerStore {
         if let Some(code) = &account.code {
             let key = (account.ledger_id, code.clone());
             if state.codes.contains_key(&key) {
-                return Err(LedgerError::Conflict(format!("an account with code `{code}` already exists in this ledger")));
+                return Err(LedgerError::Conflict(format!(
+                    "an account with code `{code}` already exists in this ledger"
+                )));
             }
             state.codes.insert(key, account.id);
         }
@@ -233,10 +259,18 @@ impl LedgerStore for MemoryLedgerStore {
         }))
     }
 
-    fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError> {
+    fn counters_as_of(
+        &self,
+        id: AccountId,
+        at: DateTime<Utc>,
+    ) -> Result<BalanceCounters, LedgerError> {
         let state = self.lock()?;
         let mut counters = BalanceCounters::default();
-        for t in state.transactions.values().filter(|t| t.effective_at() <= at) {
+        for t in state
+            .transactions
+            .values()
+            .filter(|t| t.effective_at() <= at)
+        {
             for e in t.entries().iter().filter(|e| e.account_id == id) {
                 counters.apply(t.status(), e.direction, &e.amount, true);
             }
@@ -252,7 +286,11 @@ impl LedgerStore for MemoryLedgerStore {
     ) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError> {
         let state = self.lock()?;
         let mut lines: Vec<(StatementCursor, StatementEntry)> = Vec::new();
-        for t in state.transactions.values().filter(|t| t.status() == TransactionStatus::Posted) {
+        for t in state
+            .transactions
+            .values()
+            .filter(|t| t.status() == TransactionStatus::Posted)
+        {
             for (line, e) in t.entries().iter().enumerate() {
                 if e.account_id != id {
                     continue;
@@ -281,7 +319,12 @@ impl LedgerStore for MemoryLedgerStore {
         let mut page = Vec::new();
         for (cursor, entry) in lines {
             if after.is_some_and(|after| cursor <= *after) {
-                opening.apply(TransactionStatus::Posted, entry.direction, &entry.amount, true);
+                opening.apply(
+                    TransactionStatus::Posted,
+                    entry.direction,
+                    &entry.amount,
+                    true,
+                );
             } else if page.len() < limit {
                 page.push(entry);
             }
@@ -293,7 +336,11 @@ impl LedgerStore for MemoryLedgerStore {
         let mut state = self.lock()?;
         match write {
             JournalWrite::Record(t) => state.record(t),
-            JournalWrite::Transition { transaction_id, to, at } => state.transition(transaction_id, to, at),
+            JournalWrite::Transition {
+                transaction_id,
+                to,
+                at,
+            } => state.transition(transaction_id, to, at),
             JournalWrite::Reverse { reversal } => state.reverse(reversal),
         }
     }
@@ -302,7 +349,11 @@ impl LedgerStore for MemoryLedgerStore {
         Ok(self.lock()?.transactions.get(&id).cloned())
     }
 
-    fn find_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError> {
+    fn find_by_external_id(
+        &self,
+        ledger_id: LedgerId,
+        external_id: &str,
+    ) -> Result<Option<Transaction>, LedgerError> {
         let state = self.lock()?;
         Ok(state
             .external_ids
@@ -313,7 +364,8 @@ impl LedgerStore for MemoryLedgerStore {
     fn list_transactions(&self, f: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError> {
         Ok(page(self.lock()?.transactions.iter(), &f.page, |t| {
             f.ledger_id.is_none_or(|l| t.ledger_id() == l)
-                && f.account_id.is_none_or(|a| t.entries().iter().any(|e| e.account_id == a))
+                && f.account_id
+                    .is_none_or(|a| t.entries().iter().any(|e| e.account_id == a))
                 && f.status.is_none_or(|s| t.status() == s)
                 && f.effective_from.is_none_or(|from| t.effective_at() >= from)
                 && f.effective_to.is_none_or(|to| t.effective_at() < to)
@@ -322,7 +374,9 @@ impl LedgerStore for MemoryLedgerStore {
     }
 
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError> {
-        self.lock()?.categories.insert(category.id, category.clone());
+        self.lock()?
+            .categories
+            .insert(category.id, category.clone());
         Ok(())
     }
 
@@ -330,11 +384,21 @@ impl LedgerStore for MemoryLedgerStore {
         Ok(self.lock()?.categories.get(&id).cloned())
     }
 
-    fn list_categories(&self, ledger_id: LedgerId, p: &PageRequest) -> Result<Vec<Category>, LedgerError> {
-        Ok(page(self.lock()?.categories.iter(), p, |c| c.ledger_id == ledger_id))
+    fn list_categories(
+        &self,
+        ledger_id: LedgerId,
+        p: &PageRequest,
+    ) -> Result<Vec<Category>, LedgerError> {
+        Ok(page(self.lock()?.categories.iter(), p, |c| {
+            c.ledger_id == ledger_id
+        }))
     }
 
-    fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError> {
+    fn add_category_member(
+        &self,
+        category: CategoryId,
+        member: CategoryMember,
+    ) -> Result<(), LedgerError> {
         let mut state = self.lock()?;
         if !state.categories.contains_key(&category) {
             return Err(LedgerError::not_found("category", category));
@@ -355,7 +419,10 @@ impl LedgerStore for MemoryLedgerStore {
                     .unwrap_or_default()
             };
             if creates_cycle(category, child, subs) {
-                return Err(LedgerError::validation("member", "adding this category would create a cycle"));
+                return Err(LedgerError::validation(
+                    "member",
+                    "adding this category would create a cycle",
+                ));
             }
         }
         let members = state.members.entry(category).or_default();
@@ -366,7 +433,12 @@ impl LedgerStore for MemoryLedgerStore {
     }
 
     fn category_members(&self, category: CategoryId) -> Result<Vec<CategoryMember>, LedgerError> {
-        Ok(self.lock()?.members.get(&category).cloned().unwrap_or_default())
+        Ok(self
+            .lock()?
+            .members
+            .get(&category)
+            .cloned()
+            .unwrap_or_default())
     }
 
     fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError> {

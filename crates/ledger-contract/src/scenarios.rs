@@ -1,0 +1,922 @@
+//! The contract scenarios. Each takes a factory, opens ledgers of its own and
+//! asserts what every adapter must answer.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::thread;
+
+use chrono::{Duration, Utc};
+use ledger_domain::category::NewCategory;
+use ledger_domain::ports::{StatementCursor, TransactionFilter};
+use ledger_domain::service::{OperationOptions, SystemAccount};
+use ledger_domain::{
+    AccountKind, CategoryMember, Currency, Direction, EntryDraft, InitialStatus, LedgerError,
+    NewAccount, NormalBalance, OverdraftLimit, TransactionDraft, TransactionStatus,
+};
+
+use crate::invariants::{all_transactions, check_wallet_ledger};
+use crate::*;
+
+fn pending() -> OperationOptions {
+    OperationOptions {
+        status: InitialStatus::Pending,
+        ..Default::default()
+    }
+}
+
+fn cash_of<S: LedgerStore>(svc: &Service<S>, ledger: &Ledger) -> Account {
+    svc.system_account(ledger, SystemAccount::Cash, usd())
+        .unwrap()
+}
+
+fn revenue_of<S: LedgerStore>(svc: &Service<S>, ledger: &Ledger) -> Account {
+    svc.system_account(ledger, SystemAccount::WithdrawalFees, usd())
+        .unwrap()
+}
+
+pub fn deposit_credits_the_wallet_and_debits_cash<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "alice");
+    let t = deposit(&svc, &l, w.id, "1000");
+    assert_eq!(t.status(), TransactionStatus::Posted);
+    assert_eq!(t.metadata()["transaction_type"], "deposit");
+    assert_eq!(posted(&svc, w.id), "1000.00");
+    let cash = cash_of(&svc, &l);
+    assert_eq!(cash.code.as_deref(), Some("cash:USD"));
+    assert_eq!(posted(&svc, cash.id), "1000.00");
+    assert_eq!(svc.get_account(w.id).unwrap().version, 1);
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn withdrawal_books_the_two_percent_fee_to_revenue<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "alice");
+    deposit(&svc, &l, w.id, "1000.00");
+    let t = svc.withdraw(withdrawal_op(&l, w.id, "100.00")).unwrap();
+    assert_eq!(t.entries().len(), 3);
+    assert_eq!(t.metadata()["transaction_type"], "withdrawal");
+    assert_eq!(posted(&svc, w.id), "900.00");
+    assert_eq!(posted(&svc, cash_of(&svc, &l).id), "902.00");
+    let revenue = revenue_of(&svc, &l);
+    assert_eq!(revenue.code.as_deref(), Some("revenue:withdrawal_fees:USD"));
+    assert_eq!(posted(&svc, revenue.id), "2.00");
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn withdrawal_of_one_cent_has_no_fee_entry<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "alice");
+    deposit(&svc, &l, w.id, "1.00");
+    let t = svc.withdraw(withdrawal_op(&l, w.id, "0.01")).unwrap();
+    assert_eq!(t.entries().len(), 2, "a zero fee produces no revenue entry");
+    assert_eq!(posted(&svc, w.id), "0.99");
+    assert_eq!(posted(&svc, cash_of(&svc, &l).id), "0.99");
+}
+
+pub fn withdrawal_rounds_a_half_cent_fee_up<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "alice");
+    deposit(&svc, &l, w.id, "1.00");
+    svc.withdraw(withdrawal_op(&l, w.id, "0.25")).unwrap();
+    assert_eq!(posted(&svc, revenue_of(&svc, &l).id), "0.01");
+    assert_eq!(posted(&svc, cash_of(&svc, &l).id), "0.76");
+}
+
+pub fn transfer_moves_money_between_wallets<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let (a, b) = (wallet(&svc, &l, "main"), wallet(&svc, &l, "card"));
+    deposit(&svc, &l, a.id, "900.00");
+    let t = svc.transfer(transfer_op(&l, a.id, b.id, "200.00")).unwrap();
+    assert_eq!(t.metadata()["transaction_type"], "transfer");
+    assert_eq!(posted(&svc, a.id), "700.00");
+    assert_eq!(posted(&svc, b.id), "200.00");
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn transfer_to_self_is_refused<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let a = wallet(&svc, &l, "main");
+    deposit(&svc, &l, a.id, "10.00");
+    let err = svc
+        .transfer(transfer_op(&l, a.id, a.id, "1.00"))
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::Validation { .. }), "{err:?}");
+}
+
+pub fn currency_mismatch_is_refused<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let a = wallet(&svc, &l, "usd");
+    let e = account(
+        &svc,
+        &l,
+        "eur",
+        AccountKind::Liability,
+        Currency::parse("EUR").unwrap(),
+    );
+    deposit(&svc, &l, a.id, "10.00");
+    let err = svc
+        .transfer(transfer_op(&l, a.id, e.id, "1.00"))
+        .unwrap_err();
+    assert!(
+        matches!(err, LedgerError::CurrencyMismatch { .. }),
+        "{err:?}"
+    );
+    let mut op = deposit_op(&l, a.id, "1.00");
+    op.currency = Currency::parse("EUR").unwrap();
+    assert!(matches!(
+        svc.deposit(op),
+        Err(LedgerError::CurrencyMismatch { .. })
+    ));
+    assert_eq!(posted(&svc, a.id), "10.00");
+}
+
+pub fn insufficient_funds_writes_nothing<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let (a, b) = (wallet(&svc, &l, "a"), wallet(&svc, &l, "b"));
+    deposit(&svc, &l, a.id, "50.00");
+    let before = all_transactions(svc.store(), l.id).len();
+    let err = svc
+        .transfer(transfer_op(&l, a.id, b.id, "50.01"))
+        .unwrap_err();
+    assert!(
+        matches!(err, LedgerError::InsufficientFunds { account_id } if account_id == a.id),
+        "{err:?}"
+    );
+    let err = svc.withdraw(withdrawal_op(&l, a.id, "60.00")).unwrap_err();
+    assert!(matches!(err, LedgerError::InsufficientFunds { .. }));
+    assert_eq!(all_transactions(svc.store(), l.id).len(), before);
+    assert_eq!(posted(&svc, a.id), "50.00");
+    assert_eq!(posted(&svc, b.id), "0.00");
+    assert_eq!(svc.get_account(a.id).unwrap().version, 1);
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn overdraft_limit_allows_exactly_the_limit<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let credit_line = svc
+        .create_account(NewAccount {
+            ledger_id: l.id,
+            name: "credit line".into(),
+            code: Some("credit-line".into()),
+            kind: AccountKind::Liability,
+            normal_balance: None,
+            currency: usd(),
+            identity_id: None,
+            overdraft_limit: Some(OverdraftLimit::Limited(dec("100"))),
+            metadata: Default::default(),
+        })
+        .unwrap();
+    assert_eq!(credit_line.overdraft_limit, Some(dec("100.00")));
+    let other = wallet(&svc, &l, "other");
+    svc.transfer(transfer_op(&l, credit_line.id, other.id, "100.00"))
+        .unwrap();
+    assert_eq!(posted(&svc, credit_line.id), "-100.00");
+    let err = svc
+        .transfer(transfer_op(&l, credit_line.id, other.id, "0.01"))
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::InsufficientFunds { .. }));
+}
+
+pub fn pending_deposit_counts_in_pending_but_not_posted_or_available<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "ach");
+    let mut op = deposit_op(&l, w.id, "500.00");
+    op.options = pending();
+    let t = svc.deposit(op).unwrap();
+    assert_eq!(t.status(), TransactionStatus::Pending);
+    assert_eq!(t.posted_at(), None);
+    let b = svc.get_account(w.id).unwrap().balances();
+    assert_eq!(b.pending.amount, dec("500.00"));
+    assert_eq!(b.posted.amount, dec("0"));
+    assert_eq!(b.available.amount, dec("0"));
+    let posted_t = svc.post_transaction(t.id()).unwrap();
+    assert_eq!(posted_t.status(), TransactionStatus::Posted);
+    assert!(posted_t.posted_at().is_some());
+    let b = svc.get_account(w.id).unwrap().balances();
+    assert_eq!(
+        (
+            b.posted.amount.clone(),
+            b.pending.amount.clone(),
+            b.available.amount.clone()
+        ),
+        (dec("500"), dec("500"), dec("500"))
+    );
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn pending_withdrawal_holds_available_funds<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    deposit(&svc, &l, w.id, "100.00");
+    let mut op = withdrawal_op(&l, w.id, "80.00");
+    op.options = pending();
+    svc.withdraw(op).unwrap();
+    let b = svc.get_account(w.id).unwrap().balances();
+    assert_eq!(b.posted.amount, dec("100"));
+    assert_eq!(b.available.amount, dec("20"));
+    let err = svc.withdraw(withdrawal_op(&l, w.id, "30.00")).unwrap_err();
+    assert!(
+        matches!(err, LedgerError::InsufficientFunds { .. }),
+        "the hold must count"
+    );
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn archiving_a_hold_releases_it<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    deposit(&svc, &l, w.id, "100.00");
+    let mut op = withdrawal_op(&l, w.id, "80.00");
+    op.options = pending();
+    let hold = svc.withdraw(op).unwrap();
+    let archived = svc.archive_transaction(hold.id()).unwrap();
+    assert_eq!(archived.status(), TransactionStatus::Archived);
+    let b = svc.get_account(w.id).unwrap().balances();
+    assert_eq!(
+        (
+            b.posted.amount.clone(),
+            b.pending.amount.clone(),
+            b.available.amount.clone()
+        ),
+        (dec("100"), dec("100"), dec("100"))
+    );
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn a_posted_transaction_cannot_be_posted_or_archived_again<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    let t = deposit(&svc, &l, w.id, "10.00");
+    assert!(matches!(
+        svc.post_transaction(t.id()),
+        Err(LedgerError::InvalidTransition { .. })
+    ));
+    assert!(matches!(
+        svc.archive_transaction(t.id()),
+        Err(LedgerError::InvalidTransition { .. })
+    ));
+    let mut op = deposit_op(&l, w.id, "5.00");
+    op.options = pending();
+    let p = svc.deposit(op).unwrap();
+    svc.post_transaction(p.id()).unwrap();
+    assert!(matches!(
+        svc.post_transaction(p.id()),
+        Err(LedgerError::InvalidTransition { .. })
+    ));
+    assert_eq!(posted(&svc, w.id), "15.00");
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn an_archived_transaction_cannot_be_posted<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    let mut op = deposit_op(&l, w.id, "5.00");
+    op.options = pending();
+    let p = svc.deposit(op).unwrap();
+    svc.archive_transaction(p.id()).unwrap();
+    assert!(matches!(
+        svc.post_transaction(p.id()),
+        Err(LedgerError::InvalidTransition { .. })
+    ));
+    assert!(matches!(
+        svc.reverse_transaction(p.id()),
+        Err(LedgerError::Conflict(_))
+    ));
+    assert_eq!(
+        svc.get_account(w.id).unwrap().balances().pending.amount,
+        dec("0")
+    );
+    let missing = ledger_domain::TransactionId(uuid::Uuid::now_v7());
+    assert!(matches!(
+        svc.post_transaction(missing),
+        Err(LedgerError::NotFound { .. })
+    ));
+}
+
+pub fn reversal_restores_every_balance_and_links_both_ways<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    deposit(&svc, &l, w.id, "100.00");
+    let snapshot = |svc: &Service<F::Store>| {
+        crate::invariants::all_accounts(svc.store(), l.id)
+            .into_iter()
+            .map(|a| (a.id, a.balances()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let before = snapshot(&svc);
+    let t = svc.withdraw(withdrawal_op(&l, w.id, "100.00")).unwrap();
+    let r = svc.reverse_transaction(t.id()).unwrap();
+    assert_eq!(r.reverses_id(), Some(t.id()));
+    assert_eq!(r.status(), TransactionStatus::Posted);
+    for (orig, rev) in t.entries().iter().zip(r.entries()) {
+        assert_eq!(orig.direction.opposite(), rev.direction);
+        assert_eq!(orig.amount, rev.amount);
+    }
+    assert_eq!(
+        svc.get_transaction(t.id()).unwrap().reversed_by_id(),
+        Some(r.id())
+    );
+    let after = snapshot(&svc);
+    for (id, b) in &before {
+        assert_eq!(after[id].posted.amount, b.posted.amount, "account {id}");
+        assert_eq!(
+            after[id].available.amount, b.available.amount,
+            "account {id}"
+        );
+    }
+    // the fee revenue account was created by the withdrawal: back to zero
+    assert_eq!(posted(&svc, revenue_of(&svc, &l).id), "0.00");
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn a_transaction_is_reversed_at_most_once<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    let t = deposit(&svc, &l, w.id, "10.00");
+    let r = svc.reverse_transaction(t.id()).unwrap();
+    assert!(matches!(
+        svc.reverse_transaction(t.id()),
+        Err(LedgerError::Conflict(_))
+    ));
+    // concurrent second reversals: exactly zero more succeed
+    let t2 = deposit(&svc, &l, w.id, "10.00").id();
+    let svc = Arc::new(svc);
+    let wins: usize = (0..4)
+        .map(|_| {
+            let svc = Arc::clone(&svc);
+            thread::spawn(move || svc.reverse_transaction(t2).is_ok())
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| usize::from(h.join().unwrap()))
+        .sum();
+    assert_eq!(wins, 1);
+    // reversing the reversal is allowed (it is a posted transaction) and nets to zero
+    svc.reverse_transaction(r.id()).unwrap();
+    assert_eq!(posted(&svc, w.id), "10.00");
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn reversal_that_would_overdraw_is_refused<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let (a, b) = (wallet(&svc, &l, "a"), wallet(&svc, &l, "b"));
+    let d = deposit(&svc, &l, a.id, "10.00");
+    svc.transfer(transfer_op(&l, a.id, b.id, "10.00")).unwrap();
+    let err = svc.reverse_transaction(d.id()).unwrap_err();
+    assert!(
+        matches!(err, LedgerError::InsufficientFunds { .. }),
+        "{err:?}"
+    );
+    assert_eq!(svc.get_transaction(d.id()).unwrap().reversed_by_id(), None);
+}
+
+pub fn duplicate_external_id_is_a_conflict_until_archived<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    let mut op = deposit_op(&l, w.id, "10.00");
+    op.options.external_id = Some("ach-1".into());
+    op.options.status = InitialStatus::Pending;
+    let first = svc.deposit(op.clone()).unwrap();
+    assert!(matches!(
+        svc.deposit(op.clone()),
+        Err(LedgerError::Conflict(_))
+    ));
+    // another ledger may use the same external id
+    let l2 = ledger(&svc);
+    let w2 = wallet(&svc, &l2, "w");
+    let mut op2 = deposit_op(&l2, w2.id, "1.00");
+    op2.options.external_id = Some("ach-1".into());
+    svc.deposit(op2).unwrap();
+    svc.archive_transaction(first.id()).unwrap();
+    svc.deposit(op).unwrap();
+    assert_eq!(all_transactions(svc.store(), l.id).len(), 2);
+}
+
+pub fn unbalanced_and_short_transactions_never_exist<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let (a, b) = (
+        wallet(&svc, &l, "a"),
+        account(&svc, &l, "cash", AccountKind::Asset, usd()),
+    );
+    let line = |id, direction, amount: &str| EntryDraft {
+        account_id: id,
+        direction,
+        amount: dec(amount),
+        currency: None,
+    };
+    let draft = |entries| TransactionDraft {
+        entries,
+        ..Default::default()
+    };
+    let err = svc
+        .create_transaction(
+            l.id,
+            draft(vec![
+                line(b.id, Direction::Debit, "10"),
+                line(a.id, Direction::Credit, "9.99"),
+            ]),
+        )
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::Unbalanced { .. }), "{err:?}");
+    let err = svc
+        .create_transaction(l.id, draft(vec![line(b.id, Direction::Debit, "10")]))
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::Validation { .. }));
+    let err = svc
+        .create_transaction(
+            l.id,
+            draft(vec![
+                line(b.id, Direction::Debit, "0"),
+                line(a.id, Direction::Credit, "0"),
+            ]),
+        )
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::Validation { .. }));
+    let err = svc
+        .create_transaction(
+            l.id,
+            draft(vec![
+                line(b.id, Direction::Debit, "1.001"),
+                line(a.id, Direction::Credit, "1.001"),
+            ]),
+        )
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::Validation { .. }));
+    let missing = ledger_domain::AccountId(uuid::Uuid::now_v7());
+    let err = svc
+        .create_transaction(
+            l.id,
+            draft(vec![
+                line(b.id, Direction::Debit, "1"),
+                line(missing, Direction::Credit, "1"),
+            ]),
+        )
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::NotFound { .. }));
+    assert!(all_transactions(svc.store(), l.id).is_empty());
+    let ok = svc
+        .create_transaction(
+            l.id,
+            draft(vec![
+                line(b.id, Direction::Debit, "10"),
+                line(a.id, Direction::Credit, "7.50"),
+                line(a.id, Direction::Credit, "2.50"),
+            ]),
+        )
+        .unwrap();
+    assert_eq!(ok.entries().len(), 3);
+    assert_eq!(posted(&svc, a.id), "10.00");
+}
+
+pub fn entries_on_another_ledgers_accounts_are_refused<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let (l1, l2) = (ledger(&svc), ledger(&svc));
+    let a = account(&svc, &l1, "cash", AccountKind::Asset, usd());
+    let b = wallet(&svc, &l2, "w");
+    let draft = TransactionDraft {
+        entries: vec![
+            EntryDraft {
+                account_id: a.id,
+                direction: Direction::Debit,
+                amount: dec("1"),
+                currency: None,
+            },
+            EntryDraft {
+                account_id: b.id,
+                direction: Direction::Credit,
+                amount: dec("1"),
+                currency: None,
+            },
+        ],
+        ..Default::default()
+    };
+    assert!(matches!(
+        svc.create_transaction(l1.id, draft),
+        Err(LedgerError::CrossLedger)
+    ));
+    let err = svc.transfer(transfer_op(&l1, a.id, b.id, "1")).unwrap_err();
+    assert!(matches!(err, LedgerError::Validation { .. }), "{err:?}");
+}
+
+pub fn multi_currency_transaction_balances_per_currency<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let eur = Currency::parse("EUR").unwrap();
+    let (cu, wu) = (
+        account(&svc, &l, "cash usd", AccountKind::Asset, usd()),
+        wallet(&svc, &l, "usd"),
+    );
+    let (ce, we) = (
+        account(&svc, &l, "cash eur", AccountKind::Asset, eur),
+        account(&svc, &l, "eur", AccountKind::Liability, eur),
+    );
+    let line = |id, direction, amount: &str, currency| EntryDraft {
+        account_id: id,
+        direction,
+        amount: dec(amount),
+        currency: Some(currency),
+    };
+    let unbalanced = TransactionDraft {
+        entries: vec![
+            line(cu.id, Direction::Debit, "10", usd()),
+            line(we.id, Direction::Credit, "10", eur),
+        ],
+        ..Default::default()
+    };
+    assert!(matches!(
+        svc.create_transaction(l.id, unbalanced),
+        Err(LedgerError::Unbalanced { .. })
+    ));
+    let wrong_currency = TransactionDraft {
+        entries: vec![
+            line(cu.id, Direction::Debit, "10", eur),
+            line(wu.id, Direction::Credit, "10", usd()),
+        ],
+        ..Default::default()
+    };
+    assert!(matches!(
+        svc.create_transaction(l.id, wrong_currency),
+        Err(LedgerError::CurrencyMismatch { .. })
+    ));
+    let ok = TransactionDraft {
+        entries: vec![
+            line(cu.id, Direction::Debit, "10", usd()),
+            line(wu.id, Direction::Credit, "10", usd()),
+            line(ce.id, Direction::Debit, "9", eur),
+            line(we.id, Direction::Credit, "9", eur),
+        ],
+        ..Default::default()
+    };
+    svc.create_transaction(l.id, ok).unwrap();
+    assert_eq!(posted(&svc, we.id), "9.00");
+}
+
+pub fn system_accounts_are_created_once_per_currency<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    deposit(&svc, &l, w.id, "10");
+    deposit(&svc, &l, w.id, "10");
+    let e = account(
+        &svc,
+        &l,
+        "eur",
+        AccountKind::Liability,
+        Currency::parse("EUR").unwrap(),
+    );
+    let mut op = deposit_op(&l, e.id, "5");
+    op.currency = Currency::parse("EUR").unwrap();
+    svc.deposit(op).unwrap();
+    let codes: Vec<String> = crate::invariants::all_accounts(svc.store(), l.id)
+        .into_iter()
+        .filter_map(|a| a.code)
+        .collect();
+    assert_eq!(codes.iter().filter(|c| *c == "cash:USD").count(), 1);
+    assert_eq!(codes.iter().filter(|c| *c == "cash:EUR").count(), 1);
+    let cash = cash_of(&svc, &l);
+    assert_eq!(
+        (cash.kind, cash.normal_balance, cash.overdraft_limit.clone()),
+        (AccountKind::Asset, NormalBalance::Debit, None)
+    );
+    let revenue = revenue_of(&svc, &l);
+    assert_eq!(
+        (revenue.kind, revenue.normal_balance),
+        (AccountKind::Revenue, NormalBalance::Credit)
+    );
+}
+
+pub fn account_codes_are_unique_per_ledger<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let (l1, l2) = (ledger(&svc), ledger(&svc));
+    let new = |l: &Ledger| NewAccount {
+        ledger_id: l.id,
+        name: "reserve".into(),
+        code: Some("bank:reserve".into()),
+        kind: AccountKind::Asset,
+        normal_balance: None,
+        currency: usd(),
+        identity_id: None,
+        overdraft_limit: None,
+        metadata: Default::default(),
+    };
+    svc.create_account(new(&l1)).unwrap();
+    assert!(matches!(
+        svc.create_account(new(&l1)),
+        Err(LedgerError::Conflict(_))
+    ));
+    svc.create_account(new(&l2)).unwrap();
+    let mut reserved = new(&l1);
+    reserved.code = Some("cash:USD".into());
+    assert!(matches!(
+        svc.create_account(reserved),
+        Err(LedgerError::Validation { .. })
+    ));
+}
+
+pub fn category_balance_aggregates_members_sign_adjusted<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let (a, b) = (wallet(&svc, &l, "a"), wallet(&svc, &l, "b"));
+    deposit(&svc, &l, a.id, "100");
+    deposit(&svc, &l, b.id, "50");
+    svc.withdraw(withdrawal_op(&l, b.id, "10")).unwrap();
+    let new = |name: &str, normal| NewCategory {
+        ledger_id: l.id,
+        name: name.into(),
+        description: None,
+        currency: usd(),
+        normal_balance: normal,
+        metadata: Default::default(),
+    };
+    let users = svc
+        .create_category(new("User balances", NormalBalance::Credit))
+        .unwrap();
+    svc.add_category_member(users.id, CategoryMember::Account(a.id))
+        .unwrap();
+    svc.add_category_member(users.id, CategoryMember::Account(b.id))
+        .unwrap();
+    svc.add_category_member(users.id, CategoryMember::Account(b.id))
+        .unwrap();
+    let (_, balances) = svc.category_balances(users.id).unwrap();
+    assert_eq!(balances.posted.amount, dec("140.00"));
+    // a debit-normal parent holding the user category and cash: cash − users
+    let net = svc
+        .create_category(new("Net", NormalBalance::Debit))
+        .unwrap();
+    svc.add_category_member(net.id, CategoryMember::Category(users.id))
+        .unwrap();
+    svc.add_category_member(net.id, CategoryMember::Account(cash_of(&svc, &l).id))
+        .unwrap();
+    let (_, balances) = svc.category_balances(net.id).unwrap();
+    assert_eq!(
+        balances.posted.amount,
+        dec("0.20"),
+        "cash 140.20 − users 140.00 (fee revenue is not a member)"
+    );
+    let eur_wallet = account(
+        &svc,
+        &l,
+        "eur",
+        AccountKind::Liability,
+        Currency::parse("EUR").unwrap(),
+    );
+    assert!(matches!(
+        svc.add_category_member(users.id, CategoryMember::Account(eur_wallet.id)),
+        Err(LedgerError::CurrencyMismatch { .. })
+    ));
+    assert_eq!(svc.category_members(users.id).unwrap().len(), 2);
+}
+
+pub fn category_cycles_are_refused<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let new = |name: &str| NewCategory {
+        ledger_id: l.id,
+        name: name.into(),
+        description: None,
+        currency: usd(),
+        normal_balance: NormalBalance::Credit,
+        metadata: Default::default(),
+    };
+    let (a, b, c) = (
+        svc.create_category(new("a")).unwrap(),
+        svc.create_category(new("b")).unwrap(),
+        svc.create_category(new("c")).unwrap(),
+    );
+    svc.add_category_member(a.id, CategoryMember::Category(b.id))
+        .unwrap();
+    svc.add_category_member(b.id, CategoryMember::Category(c.id))
+        .unwrap();
+    for (parent, child) in [(c.id, a.id), (a.id, a.id), (c.id, b.id)] {
+        let err = svc
+            .add_category_member(parent, CategoryMember::Category(child))
+            .unwrap_err();
+        assert!(matches!(err, LedgerError::Validation { .. }), "{err:?}");
+    }
+    svc.add_category_member(a.id, CategoryMember::Category(c.id))
+        .unwrap();
+}
+
+pub fn backdated_transaction_changes_as_of_balance_only_after_its_effective_time<
+    F: StoreFactory,
+>(
+    f: &F,
+) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    let now = Utc::now();
+    let ten_days_ago = ledger_domain::ports::truncate_to_micros(now - Duration::days(10));
+    let mut op = deposit_op(&l, w.id, "30.00");
+    op.options.effective_at = Some(ten_days_ago);
+    svc.deposit(op).unwrap();
+    deposit(&svc, &l, w.id, "5.00");
+    let amount_at = |t| svc.balances_as_of(w.id, t).unwrap().1.posted.amount;
+    assert_eq!(amount_at(now - Duration::days(11)), dec("0"));
+    assert_eq!(
+        amount_at(ten_days_ago),
+        dec("30.00"),
+        "inclusive at its effective time"
+    );
+    assert_eq!(amount_at(now - Duration::days(1)), dec("30.00"));
+    assert_eq!(amount_at(now + Duration::seconds(5)), dec("35.00"));
+    assert_eq!(posted(&svc, w.id), "35.00");
+}
+
+pub fn statement_pages_carry_a_running_balance<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let (w, other) = (wallet(&svc, &l, "w"), wallet(&svc, &l, "o"));
+    for amount in ["10", "20", "30"] {
+        deposit(&svc, &l, w.id, amount);
+    }
+    svc.transfer(transfer_op(&l, w.id, other.id, "15")).unwrap();
+    let first = svc.statement(w.id, None, 2).unwrap();
+    let running: Vec<String> = first
+        .lines
+        .iter()
+        .map(|l| l.running_balance.to_string())
+        .collect();
+    assert_eq!(running, ["10.00", "30.00"]);
+    let next: StatementCursor = first.next.clone().unwrap();
+    let second = svc.statement(w.id, Some(next), 2).unwrap();
+    let running: Vec<String> = second
+        .lines
+        .iter()
+        .map(|l| l.running_balance.to_string())
+        .collect();
+    assert_eq!(running, ["60.00", "45.00"]);
+    assert_eq!(second.lines[1].entry.direction, Direction::Debit);
+    assert!(second.next.is_none());
+}
+
+pub fn transactions_filter_by_metadata_status_and_account<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let (a, b) = (wallet(&svc, &l, "a"), wallet(&svc, &l, "b"));
+    let mut op = deposit_op(&l, a.id, "10");
+    op.options.metadata.insert("user".into(), "a".into());
+    svc.deposit(op).unwrap();
+    let mut op = deposit_op(&l, b.id, "10");
+    op.options.metadata.insert("user".into(), "b".into());
+    op.options.status = InitialStatus::Pending;
+    svc.deposit(op).unwrap();
+    let list = |filter: TransactionFilter| {
+        svc.list_transactions(TransactionFilter {
+            ledger_id: Some(l.id),
+            ..filter
+        })
+        .unwrap()
+    };
+    let only_a = list(TransactionFilter {
+        metadata: vec![("user".into(), "a".into())],
+        ..Default::default()
+    });
+    assert_eq!(only_a.len(), 1);
+    assert_eq!(only_a[0].entries()[1].account_id, a.id);
+    assert_eq!(
+        list(TransactionFilter {
+            status: Some(TransactionStatus::Pending),
+            ..Default::default()
+        })
+        .len(),
+        1
+    );
+    assert_eq!(
+        list(TransactionFilter {
+            account_id: Some(b.id),
+            ..Default::default()
+        })
+        .len(),
+        1
+    );
+    assert_eq!(
+        list(TransactionFilter {
+            metadata: vec![("transaction_type".into(), "deposit".into())],
+            ..Default::default()
+        })
+        .len(),
+        2
+    );
+    let future = Utc::now() + Duration::hours(1);
+    assert_eq!(
+        list(TransactionFilter {
+            effective_from: Some(future),
+            ..Default::default()
+        })
+        .len(),
+        0
+    );
+    assert_eq!(
+        list(TransactionFilter {
+            effective_to: Some(future),
+            ..Default::default()
+        })
+        .len(),
+        2
+    );
+    let page1 = list(TransactionFilter {
+        page: ledger_domain::ports::PageRequest {
+            limit: 1,
+            after: None,
+        },
+        ..Default::default()
+    });
+    let page2 = list(TransactionFilter {
+        page: ledger_domain::ports::PageRequest {
+            limit: 1,
+            after: Some(page1[0].id().0),
+        },
+        ..Default::default()
+    });
+    assert_eq!(page2.len(), 1);
+    assert_ne!(page1[0].id(), page2[0].id());
+}
+
+/// Threads × transfers over a few wallets, same wallets on both sides.
+pub fn concurrent_transfers_never_overdraw<F: StoreFactory>(f: &F) {
+    let svc = Arc::new(service(f.store()));
+    let l = ledger(&svc);
+    let wallets: Vec<Account> = (0..4).map(|i| wallet(&svc, &l, &format!("w{i}"))).collect();
+    for w in &wallets {
+        deposit(&svc, &l, w.id, "100.00");
+    }
+    let ids: Vec<_> = wallets.iter().map(|w| w.id).collect();
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let (svc, l, ids) = (Arc::clone(&svc), l.clone(), ids.clone());
+            thread::spawn(move || {
+                let mut ok = 0usize;
+                for i in 0..40usize {
+                    let from = ids[(t + i) % ids.len()];
+                    let to = ids[(t + i + 1 + i % 2) % ids.len()];
+                    let r = if i % 5 == 0 {
+                        svc.withdraw(withdrawal_op(&l, from, "7.77"))
+                    } else {
+                        svc.transfer(transfer_op(&l, from, to, "33.33"))
+                    };
+                    match r {
+                        Ok(_) => ok += 1,
+                        Err(LedgerError::InsufficientFunds { .. }) => {}
+                        Err(e) => panic!("unexpected error {e:?}"),
+                    }
+                }
+                ok
+            })
+        })
+        .collect();
+    let acknowledged: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let stored = all_transactions(svc.store(), l.id).len();
+    assert_eq!(
+        stored,
+        acknowledged + wallets.len(),
+        "every acknowledged posting stored exactly once"
+    );
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+pub fn concurrent_system_account_creation_yields_one_account<F: StoreFactory>(f: &F) {
+    let svc = Arc::new(service(f.store()));
+    let l = ledger(&svc);
+    let ids: HashSet<_> = (0..6)
+        .map(|_| {
+            let (svc, l) = (Arc::clone(&svc), l.clone());
+            thread::spawn(move || {
+                svc.system_account(&l, SystemAccount::Cash, usd())
+                    .unwrap()
+                    .id
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1);
+}
+
+pub fn random_operation_sequences_keep_every_invariant<F: StoreFactory>(f: &F) {
+    crate::properties::sequential(f);
+}
+
+pub fn random_operations_from_several_threads_keep_every_invariant<F: StoreFactory>(f: &F) {
+    crate::properties::concurrent(f);
+}

@@ -1,0 +1,18 @@
+//! The contract suite against the in-memory adapter.
+
+use ledger_contract::{StoreFactory, contract_tests};
+use ledger_memory::MemoryLedgerStore;
+
+struct Memory;
+
+impl StoreFactory for Memory {
+    type Store = MemoryLedgerStore;
+    fn store(&self) -> MemoryLedgerStore {
+        MemoryLedgerStore::new()
+    }
+    fn property_cases(&self) -> u32 {
+        256
+    }
+}
+
+contract_tests!(Memory);
