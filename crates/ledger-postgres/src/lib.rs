@@ -1,1 +1,60 @@
+//! PostgreSQL adapter of the ledger ports: diesel (synchronous) over an r2d2
+//! pool, with the migrations embedded and applied under an advisory lock.
+//!
+//! Callers on an async runtime must run these methods on a blocking pool (the
+//! HTTP adapter uses `web::block`).
 
+mod error;
+mod journal;
+mod rows;
+pub mod schema;
+mod store;
+pub mod testing;
+
+use std::time::Duration;
+
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::{sql_query, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use ledger_domain::LedgerError;
+
+pub use store::PostgresLedgerStore;
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// The top-level `migrations/` folder, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Arbitrary, fixed key of the advisory lock that serialises migrations.
+const MIGRATION_LOCK_KEY: i64 = 0x5741_4c4c_4554; // "WALLET"
+
+/// Builds a connection pool. Fails fast (with `Unavailable`) when the database
+/// cannot be reached.
+pub fn connect(url: &str, max_size: u32) -> Result<PgPool, LedgerError> {
+    Pool::builder()
+        .max_size(max_size.max(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(ConnectionManager::<PgConnection>::new(url))
+        .map_err(|e| LedgerError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))
+}
+
+/// Applies pending migrations while holding a session advisory lock, so that
+/// several processes starting at once apply each migration exactly once.
+/// Returns the names of the migrations applied.
+pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, LedgerError> {
+    sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+        .execute(conn)
+        .map_err(error::from_diesel)?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|versions| versions.iter().map(|v| v.to_string()).collect())
+        .map_err(|e| LedgerError::Unknown(anyhow::anyhow!("migration failed: {e}")));
+    let unlocked = sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+        .execute(conn)
+        .map_err(error::from_diesel);
+    let applied = applied?;
+    unlocked?;
+    Ok(applied)
+}

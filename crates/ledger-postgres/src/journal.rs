@@ -1,0 +1,190 @@
+//! The posting path: one database transaction per journal write.
+//!
+//! Lock order: every write locks the counter rows it changes with one
+//! `SELECT … ORDER BY account_id FOR UPDATE`, one row per account (shard 0 of an
+//! account with a limit, the write's shard of a house account without one), so
+//! any two writes lock in the same global order and cannot deadlock.
+
+use std::collections::BTreeMap;
+
+use bigdecimal::BigDecimal;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Int2, Nullable, Numeric, Text, Uuid as SqlUuid};
+use diesel::{sql_query, RunQueryDsl};
+use ledger_domain::account::BalanceCounters;
+use ledger_domain::posting::{check_limit, counter_deltas};
+use ledger_domain::{AccountId, LedgerError, NormalBalance, Transaction, TransactionId, TransactionStatus};
+use uuid::Uuid;
+
+use crate::error::{corrupt, TxError};
+use crate::rows::{entry_rows, to_transaction, EntryRow, TransactionRow};
+use crate::schema::{entries, transactions};
+
+/// Counter shards of an account without an overdraft limit.
+pub(crate) const HOUSE_SHARDS: i16 = 16;
+
+/// The shard a write uses for house accounts: from the random bits of its
+/// transaction id (UUID v7 ends in random bits), so concurrent writes spread.
+fn shard_for(id: TransactionId) -> i16 {
+    let low = id.0.as_u128() & 0xffff;
+    i16::try_from(low % u128::from(HOUSE_SHARDS.unsigned_abs())).unwrap_or(0)
+}
+
+#[derive(Debug, QueryableByName)]
+struct LockedCounter {
+    #[diesel(sql_type = SqlUuid)]
+    account_id: Uuid,
+    #[diesel(sql_type = Int2)]
+    shard: i16,
+    #[diesel(sql_type = Text)]
+    normal_balance: String,
+    #[diesel(sql_type = Nullable<Numeric>)]
+    overdraft_limit: Option<BigDecimal>,
+    #[diesel(sql_type = Numeric)]
+    posted_debits: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    posted_credits: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pending_debits: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pending_credits: BigDecimal,
+}
+
+/// Locks the counter rows `before → after` changes, checks the limits of the
+/// accounts whose available balance drops, and applies the deltas.
+fn settle(conn: &mut PgConnection, before: Option<&Transaction>, after: &Transaction) -> Result<(), TxError> {
+    let deltas: BTreeMap<AccountId, BalanceCounters> = counter_deltas(before, after);
+    let ids: Vec<Uuid> = deltas.keys().map(|a| a.0).collect();
+    let locked: Vec<LockedCounter> = sql_query(
+        "SELECT b.account_id, b.shard, a.normal_balance, a.overdraft_limit, \
+                b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits \
+         FROM account_balances b JOIN accounts a ON a.id = b.account_id \
+         WHERE b.account_id = ANY($1) \
+           AND b.shard = CASE WHEN a.overdraft_limit IS NULL THEN $2 ELSE 0 END \
+         ORDER BY b.account_id FOR UPDATE OF b",
+    )
+    .bind::<Array<SqlUuid>, _>(&ids)
+    .bind::<Int2, _>(shard_for(after.id()))
+    .load(conn)?;
+    if locked.len() != deltas.len() {
+        return Err(LedgerError::Unknown(anyhow::anyhow!(
+            "counter rows missing: {} of {} accounts",
+            locked.len(),
+            deltas.len()
+        ))
+        .into());
+    }
+    let mut shards = Vec::with_capacity(locked.len());
+    let (mut pd, mut pc, mut qd, mut qc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for row in &locked {
+        let id = AccountId(row.account_id);
+        let delta = deltas
+            .get(&id)
+            .ok_or_else(|| LedgerError::Unknown(anyhow::anyhow!("locked an account the write does not touch")))?;
+        if let Some(limit) = &row.overdraft_limit {
+            let normal = NormalBalance::parse(&row.normal_balance).ok_or_else(|| corrupt("normal balance", &row.normal_balance))?;
+            let current = BalanceCounters {
+                posted_debits: row.posted_debits.clone(),
+                posted_credits: row.posted_credits.clone(),
+                pending_debits: row.pending_debits.clone(),
+                pending_credits: row.pending_credits.clone(),
+            };
+            check_limit(id, normal, Some(&-limit), &current, delta)?;
+        }
+        shards.push(row.shard);
+        pd.push(delta.posted_debits.clone());
+        pc.push(delta.posted_credits.clone());
+        qd.push(delta.pending_debits.clone());
+        qc.push(delta.pending_credits.clone());
+    }
+    let locked_ids: Vec<Uuid> = locked.iter().map(|r| r.account_id).collect();
+    sql_query(
+        "UPDATE account_balances b SET \
+            posted_debits = b.posted_debits + d.pd, posted_credits = b.posted_credits + d.pc, \
+            pending_debits = b.pending_debits + d.qd, pending_credits = b.pending_credits + d.qc, \
+            version = b.version + 1 \
+         FROM unnest($1::uuid[], $2::int2[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[]) \
+              AS d(account_id, shard, pd, pc, qd, qc) \
+         WHERE b.account_id = d.account_id AND b.shard = d.shard",
+    )
+    .bind::<Array<SqlUuid>, _>(&locked_ids)
+    .bind::<Array<Int2>, _>(&shards)
+    .bind::<Array<Numeric>, _>(&pd)
+    .bind::<Array<Numeric>, _>(&pc)
+    .bind::<Array<Numeric>, _>(&qd)
+    .bind::<Array<Numeric>, _>(&qc)
+    .execute(conn)?;
+    Ok(())
+}
+
+pub(crate) fn record(conn: &mut PgConnection, transaction: &Transaction) -> Result<(), TxError> {
+    settle(conn, None, transaction)?;
+    diesel::insert_into(transactions::table)
+        .values(TransactionRow::from(transaction))
+        .execute(conn)?;
+    diesel::insert_into(entries::table)
+        .values(entry_rows(transaction)?)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub(crate) fn load(conn: &mut PgConnection, id: TransactionId, lock: bool) -> Result<Option<Transaction>, TxError> {
+    let query = transactions::table
+        .filter(transactions::id.eq(id.0))
+        .select(TransactionRow::as_select());
+    let row: Option<TransactionRow> = if lock {
+        query.for_update().first(conn).optional()?
+    } else {
+        query.first(conn).optional()?
+    };
+    let Some(row) = row else { return Ok(None) };
+    let lines: Vec<EntryRow> = entries::table
+        .filter(entries::transaction_id.eq(id.0))
+        .order(entries::line)
+        .select(EntryRow::as_select())
+        .load(conn)?;
+    Ok(Some(to_transaction(row, lines)?))
+}
+
+pub(crate) fn transition(
+    conn: &mut PgConnection,
+    id: TransactionId,
+    to: TransactionStatus,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Transaction, TxError> {
+    let current = load(conn, id, true)?.ok_or(LedgerError::not_found("transaction", id))?;
+    let next = match to {
+        TransactionStatus::Posted => current.post(at)?,
+        TransactionStatus::Archived => current.archive(at)?,
+        TransactionStatus::Pending => {
+            return Err(LedgerError::InvalidTransition {
+                from: current.status(),
+                to,
+            }
+            .into());
+        }
+    };
+    settle(conn, Some(&current), &next)?;
+    diesel::update(transactions::table.filter(transactions::id.eq(id.0)))
+        .set((
+            transactions::status.eq(next.status().as_str()),
+            transactions::posted_at.eq(next.posted_at()),
+        ))
+        .execute(conn)?;
+    Ok(next)
+}
+
+pub(crate) fn reverse(conn: &mut PgConnection, reversal: &Transaction) -> Result<(), TxError> {
+    let original_id = reversal
+        .reverses_id()
+        .ok_or_else(|| LedgerError::Unknown(anyhow::anyhow!("a reversal must name what it reverses")))?;
+    let original = load(conn, original_id, true)?.ok_or(LedgerError::not_found("transaction", original_id))?;
+    // Re-checked under the row lock: at most one reversal wins.
+    original.mark_reversed_by(reversal)?;
+    record(conn, reversal)?;
+    diesel::update(transactions::table.filter(transactions::id.eq(original_id.0)))
+        .set(transactions::reversed_by_id.eq(reversal.id().0))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,152 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    account_balances (account_id, shard) {
+        account_id -> Uuid,
+        shard -> Int2,
+        posted_debits -> Numeric,
+        posted_credits -> Numeric,
+        pending_debits -> Numeric,
+        pending_credits -> Numeric,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Uuid,
+        ledger_id -> Uuid,
+        name -> Text,
+        code -> Nullable<Text>,
+        kind -> Text,
+        normal_balance -> Text,
+        currency -> Text,
+        identity_id -> Nullable<Uuid>,
+        overdraft_limit -> Nullable<Numeric>,
+        metadata -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        scope -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Uuid,
+        ledger_id -> Uuid,
+        name -> Text,
+        description -> Nullable<Text>,
+        currency -> Text,
+        normal_balance -> Text,
+        metadata -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    category_members (position) {
+        category_id -> Uuid,
+        position -> Int8,
+        member_account_id -> Nullable<Uuid>,
+        member_category_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    entries (transaction_id, line) {
+        transaction_id -> Uuid,
+        line -> Int4,
+        account_id -> Uuid,
+        direction -> Text,
+        amount -> Numeric,
+        currency -> Text,
+        effective_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (api_key_id, key) {
+        api_key_id -> Uuid,
+        key -> Text,
+        request_hash -> Text,
+        response_status -> Nullable<Int4>,
+        response_body -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    identities (id) {
+        id -> Uuid,
+        ledger_id -> Uuid,
+        kind -> Text,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        organization_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        metadata -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ledgers (id) {
+        id -> Uuid,
+        name -> Text,
+        description -> Nullable<Text>,
+        metadata -> Jsonb,
+        withdrawal_fee_rate -> Numeric,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    transactions (id) {
+        id -> Uuid,
+        ledger_id -> Uuid,
+        status -> Text,
+        description -> Nullable<Text>,
+        metadata -> Jsonb,
+        effective_at -> Timestamptz,
+        external_id -> Nullable<Text>,
+        reverses_id -> Nullable<Uuid>,
+        reversed_by_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        posted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(account_balances -> accounts (account_id));
+diesel::joinable!(accounts -> identities (identity_id));
+diesel::joinable!(accounts -> ledgers (ledger_id));
+diesel::joinable!(categories -> ledgers (ledger_id));
+diesel::joinable!(category_members -> accounts (member_account_id));
+diesel::joinable!(entries -> accounts (account_id));
+diesel::joinable!(entries -> transactions (transaction_id));
+diesel::joinable!(idempotency_keys -> api_keys (api_key_id));
+diesel::joinable!(identities -> ledgers (ledger_id));
+diesel::joinable!(transactions -> ledgers (ledger_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    account_balances,
+    accounts,
+    api_keys,
+    categories,
+    category_members,
+    entries,
+    idempotency_keys,
+    identities,
+    ledgers,
+    transactions,
+);

@@ -1,0 +1,580 @@
+//! `LedgerStore` on PostgreSQL.
+
+use std::collections::HashMap;
+
+use bigdecimal::BigDecimal;
+use chrono::{DateTime, Utc};
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Int4, Numeric, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::{sql_query, RunQueryDsl};
+use ledger_domain::category::creates_cycle;
+use ledger_domain::ports::{
+    AccountFilter, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor, StatementEntry,
+    TransactionFilter,
+};
+use ledger_domain::{
+    Account, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Direction, Identity, IdentityId, Ledger,
+    LedgerError, LedgerId, Transaction, TransactionId, TransactionStatus,
+};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::error::{corrupt, from_diesel, pool_error, TxError};
+use crate::journal::{self, HOUSE_SHARDS};
+use crate::rows::{to_transaction, AccountRow, BalanceTotalsRow, CategoryRow, EntryRow, IdentityRow, LedgerRow, TransactionRow};
+use crate::schema::{account_balances, accounts, categories, category_members, entries, identities, ledgers, transactions};
+use crate::{PgPool, PgPooled};
+
+/// The PostgreSQL store. Cloning shares the pool.
+#[derive(Clone)]
+pub struct PostgresLedgerStore {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for PostgresLedgerStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresLedgerStore").finish_non_exhaustive()
+    }
+}
+
+fn limit(page: &PageRequest) -> i64 {
+    i64::try_from(page.limit.clamp(1, 1000)).unwrap_or(100)
+}
+
+/// `{"k": "v", …}` for a `@>` containment filter on metadata.
+fn containment(pairs: &[(String, String)]) -> Value {
+    Value::Object(pairs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<Map<_, _>>())
+}
+
+impl PostgresLedgerStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn conn(&self) -> Result<PgPooled, LedgerError> {
+        self.pool.get().map_err(pool_error)
+    }
+
+    /// Runs `f` in one database transaction.
+    fn tx<T>(&self, f: impl FnOnce(&mut PgConnection) -> Result<T, TxError>) -> Result<T, LedgerError> {
+        let mut pooled = self.conn()?;
+        let conn: &mut PgConnection = &mut pooled;
+        conn.transaction(f).map_err(LedgerError::from)
+    }
+
+    /// True when the database answers (readiness probe).
+    pub fn ping(&self) -> Result<(), LedgerError> {
+        let mut conn = self.conn()?;
+        sql_query("SELECT 1").execute(&mut conn).map_err(from_diesel)?;
+        Ok(())
+    }
+
+    fn insert_account_in(conn: &mut PgConnection, account: &Account) -> Result<(), TxError> {
+        diesel::insert_into(accounts::table)
+            .values(AccountRow::from(account))
+            .execute(conn)?;
+        let shards = if account.overdraft_limit.is_some() { 1 } else { HOUSE_SHARDS };
+        let rows: Vec<_> = (0..shards)
+            .map(|s| (account_balances::account_id.eq(account.id.0), account_balances::shard.eq(s)))
+            .collect();
+        diesel::insert_into(account_balances::table).values(rows).execute(conn)?;
+        Ok(())
+    }
+
+    fn with_totals(conn: &mut PgConnection, rows: Vec<AccountRow>) -> Result<Vec<Account>, TxError> {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let totals: Vec<BalanceTotalsRow> = sql_query(
+            "SELECT account_id, sum(posted_debits) AS posted_debits, sum(posted_credits) AS posted_credits, \
+                    sum(pending_debits) AS pending_debits, sum(pending_credits) AS pending_credits, \
+                    sum(version)::int8 AS version \
+             FROM account_balances WHERE account_id = ANY($1) GROUP BY account_id",
+        )
+        .bind::<Array<SqlUuid>, _>(&ids)
+        .load(conn)?;
+        let mut by_id: HashMap<Uuid, BalanceTotalsRow> = totals.into_iter().map(|t| (t.account_id, t)).collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let t = by_id.remove(&r.id);
+                r.into_account(t)
+            })
+            .collect::<Result<Vec<_>, LedgerError>>()?)
+    }
+
+    fn transactions_with_entries(conn: &mut PgConnection, rows: Vec<TransactionRow>) -> Result<Vec<Transaction>, TxError> {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let lines: Vec<EntryRow> = entries::table
+            .filter(entries::transaction_id.eq_any(&ids))
+            .order((entries::transaction_id, entries::line))
+            .select(EntryRow::as_select())
+            .load(conn)?;
+        let mut by_tx: HashMap<Uuid, Vec<EntryRow>> = HashMap::new();
+        for l in lines {
+            by_tx.entry(l.transaction_id).or_default().push(l);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let lines = by_tx.remove(&r.id).unwrap_or_default();
+                to_transaction(r, lines)
+            })
+            .collect::<Result<Vec<_>, LedgerError>>()?)
+    }
+}
+
+#[derive(QueryableByName)]
+struct DirectionSum {
+    #[diesel(sql_type = Text)]
+    direction: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Numeric)]
+    total: BigDecimal,
+}
+
+fn counters_from(sums: Vec<DirectionSum>) -> Result<BalanceCounters, LedgerError> {
+    let mut counters = BalanceCounters::default();
+    for s in sums {
+        let direction = Direction::parse(&s.direction).ok_or_else(|| corrupt("direction", &s.direction))?;
+        let status = TransactionStatus::parse(&s.status).ok_or_else(|| corrupt("status", &s.status))?;
+        counters.apply(status, direction, &s.total, true);
+    }
+    Ok(counters)
+}
+
+#[derive(QueryableByName)]
+struct StatementRow {
+    #[diesel(sql_type = SqlUuid)]
+    transaction_id: Uuid,
+    #[diesel(sql_type = Int4)]
+    line: i32,
+    #[diesel(sql_type = Text)]
+    direction: String,
+    #[diesel(sql_type = Numeric)]
+    amount: BigDecimal,
+    #[diesel(sql_type = Timestamptz)]
+    effective_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    description: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+impl LedgerStore for PostgresLedgerStore {
+    fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError> {
+        let mut conn = self.conn()?;
+        diesel::insert_into(ledgers::table)
+            .values(LedgerRow::from(ledger))
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
+        Ok(())
+    }
+
+    fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError> {
+        let mut conn = self.conn()?;
+        ledgers::table
+            .find(id.0)
+            .select(LedgerRow::as_select())
+            .first(&mut conn)
+            .optional()
+            .map_err(from_diesel)?
+            .map(Ledger::try_from)
+            .transpose()
+    }
+
+    fn list_ledgers(&self, page: &PageRequest) -> Result<Vec<Ledger>, LedgerError> {
+        let mut conn = self.conn()?;
+        let mut q = ledgers::table.select(LedgerRow::as_select()).order(ledgers::id).limit(limit(page)).into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(ledgers::id.gt(after));
+        }
+        q.load(&mut conn).map_err(from_diesel)?.into_iter().map(Ledger::try_from).collect()
+    }
+
+    fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError> {
+        let mut conn = self.conn()?;
+        diesel::insert_into(identities::table)
+            .values(IdentityRow::from(identity))
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
+        Ok(())
+    }
+
+    fn get_identity(&self, id: IdentityId) -> Result<Option<Identity>, LedgerError> {
+        let mut conn = self.conn()?;
+        identities::table
+            .find(id.0)
+            .select(IdentityRow::as_select())
+            .first(&mut conn)
+            .optional()
+            .map_err(from_diesel)?
+            .map(Identity::try_from)
+            .transpose()
+    }
+
+    fn list_identities(&self, f: &IdentityFilter) -> Result<Vec<Identity>, LedgerError> {
+        let mut conn = self.conn()?;
+        let mut q = identities::table
+            .select(IdentityRow::as_select())
+            .order(identities::id)
+            .limit(limit(&f.page))
+            .into_boxed();
+        if let Some(after) = f.page.after {
+            q = q.filter(identities::id.gt(after));
+        }
+        if let Some(l) = f.ledger_id {
+            q = q.filter(identities::ledger_id.eq(l.0));
+        }
+        q.load(&mut conn).map_err(from_diesel)?.into_iter().map(Identity::try_from).collect()
+    }
+
+    fn insert_account(&self, account: &Account) -> Result<(), LedgerError> {
+        self.tx(|conn| Self::insert_account_in(conn, account))
+    }
+
+    fn ensure_account(&self, account: &Account) -> Result<Account, LedgerError> {
+        let code = account
+            .code
+            .clone()
+            .ok_or_else(|| LedgerError::validation("code", "a system account needs a code"))?;
+        let find = |conn: &mut PgConnection| -> Result<Option<Account>, TxError> {
+            let row: Option<AccountRow> = accounts::table
+                .filter(accounts::ledger_id.eq(account.ledger_id.0))
+                .filter(accounts::code.eq(&code))
+                .select(AccountRow::as_select())
+                .first(conn)
+                .optional()?;
+            match row {
+                Some(r) => Ok(Self::with_totals(conn, vec![r])?.pop()),
+                None => Ok(None),
+            }
+        };
+        if let Some(found) = self.tx(find)? {
+            return Ok(found);
+        }
+        // Concurrent first uses: the unique (ledger_id, code) lets one insert win;
+        // the others find the winner's account.
+        match self.tx(|conn| Self::insert_account_in(conn, account)) {
+            Ok(()) => Ok(account.clone()),
+            Err(LedgerError::Conflict(_)) => self
+                .tx(find)?
+                .ok_or_else(|| LedgerError::Unknown(anyhow::anyhow!("system account {code} vanished"))),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn get_account(&self, id: AccountId) -> Result<Option<Account>, LedgerError> {
+        Ok(self.get_accounts(&[id])?.remove(&id))
+    }
+
+    fn get_accounts(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError> {
+        let raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
+        self.tx(|conn| {
+            let rows = accounts::table
+                .filter(accounts::id.eq_any(&raw))
+                .select(AccountRow::as_select())
+                .load(conn)?;
+            Ok(Self::with_totals(conn, rows)?.into_iter().map(|a| (a.id, a)).collect())
+        })
+    }
+
+    fn list_accounts(&self, f: &AccountFilter) -> Result<Vec<Account>, LedgerError> {
+        self.tx(|conn| {
+            let mut q = accounts::table
+                .select(AccountRow::as_select())
+                .order(accounts::id)
+                .limit(limit(&f.page))
+                .into_boxed();
+            if let Some(after) = f.page.after {
+                q = q.filter(accounts::id.gt(after));
+            }
+            if let Some(l) = f.ledger_id {
+                q = q.filter(accounts::ledger_id.eq(l.0));
+            }
+            if let Some(i) = f.identity_id {
+                q = q.filter(accounts::identity_id.eq(i.0));
+            }
+            if let Some(k) = f.kind {
+                q = q.filter(accounts::kind.eq(k.as_str()));
+            }
+            if let Some(c) = f.currency {
+                q = q.filter(accounts::currency.eq(c.code()));
+            }
+            if !f.metadata.is_empty() {
+                q = q.filter(accounts::metadata.contains(containment(&f.metadata)));
+            }
+            let rows = q.load(conn)?;
+            Self::with_totals(conn, rows)
+        })
+    }
+
+    fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError> {
+        let mut conn = self.conn()?;
+        let sums: Vec<DirectionSum> = sql_query(
+            "SELECT e.direction, t.status, sum(e.amount) AS total \
+             FROM entries e JOIN transactions t ON t.id = e.transaction_id \
+             WHERE e.account_id = $1 AND e.effective_at <= $2 \
+             GROUP BY e.direction, t.status",
+        )
+        .bind::<SqlUuid, _>(id.0)
+        .bind::<Timestamptz, _>(at)
+        .load(&mut conn)
+        .map_err(from_diesel)?;
+        counters_from(sums)
+    }
+
+    fn statement(
+        &self,
+        id: AccountId,
+        after: Option<&StatementCursor>,
+        limit_rows: usize,
+    ) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError> {
+        let limit_rows = i64::try_from(limit_rows).unwrap_or(100);
+        let (at, tx, line, has_cursor) = match after {
+            Some(c) => (c.effective_at, c.transaction_id.0, c.line, true),
+            None => (DateTime::<Utc>::UNIX_EPOCH, Uuid::nil(), 0, false),
+        };
+        self.tx(|conn| {
+            let opening: Vec<DirectionSum> = sql_query(
+                "SELECT e.direction, t.status, sum(e.amount) AS total \
+                 FROM entries e JOIN transactions t ON t.id = e.transaction_id \
+                 WHERE $5 AND e.account_id = $1 AND t.status = 'posted' \
+                   AND (e.effective_at, e.transaction_id, e.line) <= ($2, $3, $4) \
+                 GROUP BY e.direction, t.status",
+            )
+            .bind::<SqlUuid, _>(id.0)
+            .bind::<Timestamptz, _>(at)
+            .bind::<SqlUuid, _>(tx)
+            .bind::<Int4, _>(line)
+            .bind::<Bool, _>(has_cursor)
+            .load(conn)?;
+            let rows: Vec<StatementRow> = sql_query(
+                "SELECT e.transaction_id, e.line, e.direction, e.amount, e.effective_at, t.description \
+                 FROM entries e JOIN transactions t ON t.id = e.transaction_id \
+                 WHERE e.account_id = $1 AND t.status = 'posted' \
+                   AND (NOT $5 OR (e.effective_at, e.transaction_id, e.line) > ($2, $3, $4)) \
+                 ORDER BY e.effective_at, e.transaction_id, e.line LIMIT $6",
+            )
+            .bind::<SqlUuid, _>(id.0)
+            .bind::<Timestamptz, _>(at)
+            .bind::<SqlUuid, _>(tx)
+            .bind::<Int4, _>(line)
+            .bind::<Bool, _>(has_cursor)
+            .bind::<BigInt, _>(limit_rows)
+            .load(conn)?;
+            let entries = rows
+                .into_iter()
+                .map(|r| {
+                    Ok(StatementEntry {
+                        transaction_id: TransactionId(r.transaction_id),
+                        line: r.line,
+                        direction: Direction::parse(&r.direction).ok_or_else(|| corrupt("direction", &r.direction))?,
+                        amount: r.amount,
+                        effective_at: r.effective_at,
+                        description: r.description,
+                    })
+                })
+                .collect::<Result<Vec<_>, LedgerError>>()?;
+            Ok((counters_from(opening)?, entries))
+        })
+    }
+
+    fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError> {
+        self.tx(|conn| match write {
+            JournalWrite::Record(t) => {
+                journal::record(conn, &t)?;
+                Ok(t)
+            }
+            JournalWrite::Transition { transaction_id, to, at } => journal::transition(conn, transaction_id, to, at),
+            JournalWrite::Reverse { reversal } => {
+                journal::reverse(conn, &reversal)?;
+                Ok(reversal)
+            }
+        })
+    }
+
+    fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError> {
+        let mut conn = self.conn()?;
+        journal::load(&mut conn, id, false).map_err(LedgerError::from)
+    }
+
+    fn find_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError> {
+        self.tx(|conn| {
+            let rows: Vec<TransactionRow> = transactions::table
+                .filter(transactions::ledger_id.eq(ledger_id.0))
+                .filter(transactions::external_id.eq(external_id))
+                .filter(transactions::status.eq_any(["pending", "posted"]))
+                .select(TransactionRow::as_select())
+                .load(conn)?;
+            Ok(Self::transactions_with_entries(conn, rows)?.pop())
+        })
+    }
+
+    fn list_transactions(&self, f: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError> {
+        self.tx(|conn| {
+            let mut q = transactions::table
+                .select(TransactionRow::as_select())
+                .order(transactions::id)
+                .limit(limit(&f.page))
+                .into_boxed();
+            if let Some(after) = f.page.after {
+                q = q.filter(transactions::id.gt(after));
+            }
+            if let Some(l) = f.ledger_id {
+                q = q.filter(transactions::ledger_id.eq(l.0));
+            }
+            if let Some(a) = f.account_id {
+                q = q.filter(
+                    transactions::id.eq_any(
+                        entries::table
+                            .filter(entries::account_id.eq(a.0))
+                            .select(entries::transaction_id),
+                    ),
+                );
+            }
+            if let Some(s) = f.status {
+                q = q.filter(transactions::status.eq(s.as_str()));
+            }
+            if let Some(from) = f.effective_from {
+                q = q.filter(transactions::effective_at.ge(from));
+            }
+            if let Some(to) = f.effective_to {
+                q = q.filter(transactions::effective_at.lt(to));
+            }
+            if !f.metadata.is_empty() {
+                q = q.filter(transactions::metadata.contains(containment(&f.metadata)));
+            }
+            let rows = q.load(conn)?;
+            Self::transactions_with_entries(conn, rows)
+        })
+    }
+
+    fn insert_category(&self, category: &Category) -> Result<(), LedgerError> {
+        let mut conn = self.conn()?;
+        diesel::insert_into(categories::table)
+            .values(CategoryRow::from(category))
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
+        Ok(())
+    }
+
+    fn get_category(&self, id: CategoryId) -> Result<Option<Category>, LedgerError> {
+        let mut conn = self.conn()?;
+        categories::table
+            .find(id.0)
+            .select(CategoryRow::as_select())
+            .first(&mut conn)
+            .optional()
+            .map_err(from_diesel)?
+            .map(Category::try_from)
+            .transpose()
+    }
+
+    fn list_categories(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<Category>, LedgerError> {
+        let mut conn = self.conn()?;
+        let mut q = categories::table
+            .filter(categories::ledger_id.eq(ledger_id.0))
+            .select(CategoryRow::as_select())
+            .order(categories::id)
+            .limit(limit(page))
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(categories::id.gt(after));
+        }
+        q.load(&mut conn).map_err(from_diesel)?.into_iter().map(Category::try_from).collect()
+    }
+
+    fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError> {
+        self.tx(|conn| {
+            let ledger_id: Uuid = categories::table
+                .find(category.0)
+                .select(categories::ledger_id)
+                .first(conn)
+                .optional()?
+                .ok_or(LedgerError::not_found("category", category))?;
+            // One writer of a ledger's category graph at a time, so the cycle check
+            // sees every edge (postings never take this lock).
+            sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+                .bind::<Text, _>(ledger_id.to_string())
+                .execute(conn)?;
+            let (account, child) = match member {
+                CategoryMember::Account(a) => (Some(a.0), None),
+                CategoryMember::Category(c) => (None, Some(c.0)),
+            };
+            if let Some(child) = child {
+                let edges: Vec<(Uuid, Option<Uuid>)> = category_members::table
+                    .inner_join(categories::table.on(categories::id.eq(category_members::category_id)))
+                    .filter(categories::ledger_id.eq(ledger_id))
+                    .filter(category_members::member_category_id.is_not_null())
+                    .select((category_members::category_id, category_members::member_category_id))
+                    .load(conn)?;
+                let subs = |id: CategoryId| -> Vec<CategoryId> {
+                    edges
+                        .iter()
+                        .filter(|(parent, _)| *parent == id.0)
+                        .filter_map(|(_, c)| c.map(CategoryId))
+                        .collect()
+                };
+                if creates_cycle(category, CategoryId(child), subs) {
+                    return Err(LedgerError::validation("member", "adding this category would create a cycle").into());
+                }
+            }
+            diesel::insert_into(category_members::table)
+                .values((
+                    category_members::category_id.eq(category.0),
+                    category_members::member_account_id.eq(account),
+                    category_members::member_category_id.eq(child),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+
+    fn category_members(&self, category: CategoryId) -> Result<Vec<CategoryMember>, LedgerError> {
+        let mut conn = self.conn()?;
+        let rows: Vec<(Option<Uuid>, Option<Uuid>)> = category_members::table
+            .filter(category_members::category_id.eq(category.0))
+            .order(category_members::position)
+            .select((category_members::member_account_id, category_members::member_category_id))
+            .load(&mut conn)
+            .map_err(from_diesel)?;
+        rows.into_iter()
+            .map(|r| match r {
+                (Some(a), None) => Ok(CategoryMember::Account(AccountId(a))),
+                (None, Some(c)) => Ok(CategoryMember::Category(CategoryId(c))),
+                _ => Err(corrupt("category member", "both or neither")),
+            })
+            .collect()
+    }
+
+    fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError> {
+        let ids: Vec<IdRow> = {
+            let mut conn = self.conn()?;
+            sql_query(
+                "WITH RECURSIVE tree(id) AS ( \
+                    SELECT $1::uuid \
+                    UNION SELECT m.member_category_id FROM category_members m JOIN tree ON m.category_id = tree.id \
+                          WHERE m.member_category_id IS NOT NULL) \
+                 SELECT DISTINCT member_account_id AS id FROM category_members \
+                 WHERE category_id IN (SELECT id FROM tree) AND member_account_id IS NOT NULL",
+            )
+            .bind::<SqlUuid, _>(category.0)
+            .load(&mut conn)
+            .map_err(from_diesel)?
+        };
+        let ids: Vec<AccountId> = ids.into_iter().map(|r| AccountId(r.id)).collect();
+        Ok(self.get_accounts(&ids)?.into_values().collect())
+    }
+}
+
