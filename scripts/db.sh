@@ -35,6 +35,11 @@ find_bin() {
     return 1
 }
 
+if ! find_bin initdb >/dev/null && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    say "installing the PostgreSQL server (Debian package postgresql)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-client >/dev/null || true
+fi
 INITDB="$(find_bin initdb)" || { say "PostgreSQL server binaries (initdb, pg_ctl, postgres) are missing."; say "Install them (Debian: apt-get install postgresql) or set DATABASE_URL to a server of yours."; exit 1; }
 PG_CTL="$(find_bin pg_ctl)" || { say "pg_ctl is missing (install the PostgreSQL server package)"; exit 1; }
 PSQL="$(find_bin psql)" || { say "psql is missing (Debian: apt-get install postgresql-client)"; exit 1; }

@@ -5,9 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use bigdecimal::{BigDecimal, Signed};
 use ledger_domain::account::within_floor;
 use ledger_domain::ports::{AccountFilter, LedgerStore, PageRequest, TransactionFilter};
-use ledger_domain::{
-    Account, AccountId, AccountKind, BalanceCounters, Currency, LedgerId, Transaction,
-};
+use ledger_domain::{Account, AccountId, AccountKind, BalanceCounters, Currency, LedgerId, Transaction};
 
 pub fn all_accounts<S: LedgerStore>(store: &S, ledger_id: LedgerId) -> Vec<Account> {
     let mut out: Vec<Account> = Vec::new();
@@ -57,10 +55,7 @@ pub fn check_balances(accounts: &[Account]) -> Result<(), String> {
     let mut sums: BTreeMap<Currency, BalanceCounters> = BTreeMap::new();
     for a in accounts {
         if !a.counters.is_non_negative() {
-            return Err(format!(
-                "account {} has a negative counter: {:?}",
-                a.id, a.counters
-            ));
+            return Err(format!("account {} has a negative counter: {:?}", a.id, a.counters));
         }
         let available = a.balances().available.amount;
         if !within_floor(&available, a.floor().as_ref()) {
@@ -120,19 +115,14 @@ pub fn check_cash_equation(accounts: &[Account]) -> Result<(), String> {
 }
 
 /// Each account's counters equal the sums of its entries.
-pub fn check_counters_match_entries(
-    accounts: &[Account],
-    transactions: &[Transaction],
-) -> Result<(), String> {
+pub fn check_counters_match_entries(accounts: &[Account], transactions: &[Transaction]) -> Result<(), String> {
     let mut recomputed: HashMap<AccountId, BalanceCounters> = HashMap::new();
     for t in transactions {
         for e in t.entries() {
-            recomputed.entry(e.account_id).or_default().apply(
-                t.status(),
-                e.direction,
-                &e.amount,
-                true,
-            );
+            recomputed
+                .entry(e.account_id)
+                .or_default()
+                .apply(t.status(), e.direction, &e.amount, true);
         }
     }
     for a in accounts {

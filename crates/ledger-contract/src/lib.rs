@@ -16,8 +16,7 @@ use bigdecimal::BigDecimal;
 use ledger_domain::ports::{LedgerStore, SystemClock, UuidV7Generator};
 use ledger_domain::service::{Deposit, OperationOptions, Transfer, Withdrawal};
 use ledger_domain::{
-    Account, AccountId, AccountKind, Currency, Ledger, LedgerService, NewAccount, NewLedger,
-    Transaction,
+    Account, AccountId, AccountKind, Currency, Ledger, LedgerService, NewAccount, NewLedger, Transaction,
 };
 
 /// Gives each test a store to work on. A store may be shared between tests as
@@ -89,12 +88,7 @@ pub fn deposit_op(ledger: &Ledger, wallet: AccountId, amount: &str) -> Deposit {
     }
 }
 
-pub fn deposit<S: LedgerStore>(
-    svc: &Service<S>,
-    ledger: &Ledger,
-    wallet: AccountId,
-    amount: &str,
-) -> Transaction {
+pub fn deposit<S: LedgerStore>(svc: &Service<S>, ledger: &Ledger, wallet: AccountId, amount: &str) -> Transaction {
     svc.deposit(deposit_op(ledger, wallet, amount)).unwrap()
 }
 
@@ -123,10 +117,7 @@ pub fn withdrawal_op(ledger: &Ledger, wallet: AccountId, amount: &str) -> Withdr
 /// Posted balance amount of an account, as a string.
 pub fn posted<S: LedgerStore>(svc: &Service<S>, id: AccountId) -> String {
     let account = svc.get_account(id).unwrap();
-    ledger_domain::money::format_fixed(
-        &account.balances().posted.amount,
-        account.currency.exponent(),
-    )
+    ledger_domain::money::format_fixed(&account.balances().posted.amount, account.currency.exponent())
 }
 
 /// Declares one `#[test]` per contract scenario for a factory expression.

@@ -10,8 +10,7 @@ use bigdecimal::BigDecimal;
 use ledger_domain::posting::counter_deltas;
 use ledger_domain::service::OperationOptions;
 use ledger_domain::{
-    Account, AccountId, BalanceCounters, InitialStatus, LedgerError, TransactionId,
-    TransactionStatus,
+    Account, AccountId, BalanceCounters, InitialStatus, LedgerError, TransactionId, TransactionStatus,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -73,10 +72,7 @@ fn options(hold: bool) -> OperationOptions {
 }
 
 fn counters(accounts: &[Account]) -> BTreeMap<AccountId, BalanceCounters> {
-    accounts
-        .iter()
-        .map(|a| (a.id, a.counters.clone()))
-        .collect()
+    accounts.iter().map(|a| (a.id, a.counters.clone())).collect()
 }
 
 /// Runs one operation. `Ok(Some(id))` when a transaction was created; refusals
@@ -91,11 +87,7 @@ fn apply<S: LedgerStore>(
 ) -> Result<Option<TransactionId>, TestCaseError> {
     let pick = |i: usize| created.get(i % created.len().max(1)).copied();
     let result = match op {
-        Op::Deposit {
-            wallet,
-            cents: c,
-            hold,
-        } => {
+        Op::Deposit { wallet, cents: c, hold } => {
             let mut d = deposit_op(l, wallets[*wallet], &cents(*c));
             d.options = options(*hold);
             svc.deposit(d)
@@ -110,11 +102,7 @@ fn apply<S: LedgerStore>(
             t.options = options(*hold);
             svc.transfer(t)
         }
-        Op::Withdraw {
-            wallet,
-            cents: c,
-            hold,
-        } => {
+        Op::Withdraw { wallet, cents: c, hold } => {
             let mut w = withdrawal_op(l, wallets[*wallet], &cents(*c));
             w.options = options(*hold);
             svc.withdraw(w)
@@ -136,9 +124,7 @@ fn apply<S: LedgerStore>(
             | LedgerError::Conflict(_)
             | LedgerError::Validation { .. },
         ) => Ok(None),
-        Err(e) => Err(TestCaseError::fail(format!(
-            "{op:?} failed unexpectedly: {e:?}"
-        ))),
+        Err(e) => Err(TestCaseError::fail(format!("{op:?} failed unexpectedly: {e:?}"))),
     }
 }
 
@@ -188,9 +174,7 @@ pub fn sequential<F: StoreFactory>(f: &F) {
     });
     let result = runner.run(&proptest::collection::vec(op(), 1..40), |ops| {
         let l = ledger(&svc);
-        let wallets: Vec<AccountId> = (0..WALLETS)
-            .map(|i| wallet(&svc, &l, &format!("w{i}")).id)
-            .collect();
+        let wallets: Vec<AccountId> = (0..WALLETS).map(|i| wallet(&svc, &l, &format!("w{i}")).id).collect();
         let mut created = Vec::new();
         for op in &ops {
             let before = counters(&all_accounts(svc.store(), l.id));
@@ -250,21 +234,14 @@ pub fn concurrent<F: StoreFactory>(f: &F) {
     let strategy = proptest::collection::vec(proptest::collection::vec(op(), 5..25), threads);
     let result = runner.run(&strategy, |per_thread| {
         let l = ledger(&svc);
-        let wallets: Vec<AccountId> = (0..WALLETS)
-            .map(|i| wallet(&svc, &l, &format!("w{i}")).id)
-            .collect();
+        let wallets: Vec<AccountId> = (0..WALLETS).map(|i| wallet(&svc, &l, &format!("w{i}")).id).collect();
         for w in &wallets {
             deposit(&svc, &l, *w, "200.00");
         }
         let handles: Vec<_> = per_thread
             .into_iter()
             .map(|ops| {
-                let (svc, l, wallets, steps) = (
-                    Arc::clone(&svc),
-                    l.clone(),
-                    wallets.clone(),
-                    Arc::clone(&steps),
-                );
+                let (svc, l, wallets, steps) = (Arc::clone(&svc), l.clone(), wallets.clone(), Arc::clone(&steps));
                 thread::spawn(move || -> Result<(), TestCaseError> {
                     let mut created = Vec::new();
                     for op in &ops {
@@ -272,16 +249,14 @@ pub fn concurrent<F: StoreFactory>(f: &F) {
                             created.push(id);
                         }
                         steps.fetch_add(1, Ordering::Relaxed);
-                        check_balances(&all_accounts(svc.store(), l.id))
-                            .map_err(TestCaseError::fail)?;
+                        check_balances(&all_accounts(svc.store(), l.id)).map_err(TestCaseError::fail)?;
                     }
                     Ok(())
                 })
             })
             .collect();
         for h in handles {
-            h.join()
-                .map_err(|_| TestCaseError::fail("a worker panicked"))??;
+            h.join().map_err(|_| TestCaseError::fail("a worker panicked"))??;
         }
         check_wallet_ledger(svc.store(), l.id).map_err(TestCaseError::fail)?;
         Ok(())

@@ -10,8 +10,8 @@ use ledger_domain::category::NewCategory;
 use ledger_domain::ports::{StatementCursor, TransactionFilter};
 use ledger_domain::service::{OperationOptions, SystemAccount};
 use ledger_domain::{
-    AccountKind, CategoryMember, Currency, Direction, EntryDraft, InitialStatus, LedgerError,
-    NewAccount, NormalBalance, OverdraftLimit, TransactionDraft, TransactionStatus,
+    AccountKind, CategoryMember, Currency, Direction, EntryDraft, InitialStatus, LedgerError, NewAccount,
+    NormalBalance, OverdraftLimit, TransactionDraft, TransactionStatus,
 };
 
 use crate::invariants::{all_transactions, check_wallet_ledger};
@@ -25,8 +25,7 @@ fn pending() -> OperationOptions {
 }
 
 fn cash_of<S: LedgerStore>(svc: &Service<S>, ledger: &Ledger) -> Account {
-    svc.system_account(ledger, SystemAccount::Cash, usd())
-        .unwrap()
+    svc.system_account(ledger, SystemAccount::Cash, usd()).unwrap()
 }
 
 fn revenue_of<S: LedgerStore>(svc: &Service<S>, ledger: &Ledger) -> Account {
@@ -103,9 +102,7 @@ pub fn transfer_to_self_is_refused<F: StoreFactory>(f: &F) {
     let l = ledger(&svc);
     let a = wallet(&svc, &l, "main");
     deposit(&svc, &l, a.id, "10.00");
-    let err = svc
-        .transfer(transfer_op(&l, a.id, a.id, "1.00"))
-        .unwrap_err();
+    let err = svc.transfer(transfer_op(&l, a.id, a.id, "1.00")).unwrap_err();
     assert!(matches!(err, LedgerError::Validation { .. }), "{err:?}");
 }
 
@@ -113,27 +110,13 @@ pub fn currency_mismatch_is_refused<F: StoreFactory>(f: &F) {
     let svc = service(f.store());
     let l = ledger(&svc);
     let a = wallet(&svc, &l, "usd");
-    let e = account(
-        &svc,
-        &l,
-        "eur",
-        AccountKind::Liability,
-        Currency::parse("EUR").unwrap(),
-    );
+    let e = account(&svc, &l, "eur", AccountKind::Liability, Currency::parse("EUR").unwrap());
     deposit(&svc, &l, a.id, "10.00");
-    let err = svc
-        .transfer(transfer_op(&l, a.id, e.id, "1.00"))
-        .unwrap_err();
-    assert!(
-        matches!(err, LedgerError::CurrencyMismatch { .. }),
-        "{err:?}"
-    );
+    let err = svc.transfer(transfer_op(&l, a.id, e.id, "1.00")).unwrap_err();
+    assert!(matches!(err, LedgerError::CurrencyMismatch { .. }), "{err:?}");
     let mut op = deposit_op(&l, a.id, "1.00");
     op.currency = Currency::parse("EUR").unwrap();
-    assert!(matches!(
-        svc.deposit(op),
-        Err(LedgerError::CurrencyMismatch { .. })
-    ));
+    assert!(matches!(svc.deposit(op), Err(LedgerError::CurrencyMismatch { .. })));
     assert_eq!(posted(&svc, a.id), "10.00");
 }
 
@@ -143,9 +126,7 @@ pub fn insufficient_funds_writes_nothing<F: StoreFactory>(f: &F) {
     let (a, b) = (wallet(&svc, &l, "a"), wallet(&svc, &l, "b"));
     deposit(&svc, &l, a.id, "50.00");
     let before = all_transactions(svc.store(), l.id).len();
-    let err = svc
-        .transfer(transfer_op(&l, a.id, b.id, "50.01"))
-        .unwrap_err();
+    let err = svc.transfer(transfer_op(&l, a.id, b.id, "50.01")).unwrap_err();
     assert!(
         matches!(err, LedgerError::InsufficientFunds { account_id } if account_id == a.id),
         "{err:?}"
@@ -292,14 +273,8 @@ pub fn an_archived_transaction_cannot_be_posted<F: StoreFactory>(f: &F) {
         svc.post_transaction(p.id()),
         Err(LedgerError::InvalidTransition { .. })
     ));
-    assert!(matches!(
-        svc.reverse_transaction(p.id()),
-        Err(LedgerError::Conflict(_))
-    ));
-    assert_eq!(
-        svc.get_account(w.id).unwrap().balances().pending.amount,
-        dec("0")
-    );
+    assert!(matches!(svc.reverse_transaction(p.id()), Err(LedgerError::Conflict(_))));
+    assert_eq!(svc.get_account(w.id).unwrap().balances().pending.amount, dec("0"));
     let missing = ledger_domain::TransactionId(uuid::Uuid::now_v7());
     assert!(matches!(
         svc.post_transaction(missing),
@@ -327,17 +302,11 @@ pub fn reversal_restores_every_balance_and_links_both_ways<F: StoreFactory>(f: &
         assert_eq!(orig.direction.opposite(), rev.direction);
         assert_eq!(orig.amount, rev.amount);
     }
-    assert_eq!(
-        svc.get_transaction(t.id()).unwrap().reversed_by_id(),
-        Some(r.id())
-    );
+    assert_eq!(svc.get_transaction(t.id()).unwrap().reversed_by_id(), Some(r.id()));
     let after = snapshot(&svc);
     for (id, b) in &before {
         assert_eq!(after[id].posted.amount, b.posted.amount, "account {id}");
-        assert_eq!(
-            after[id].available.amount, b.available.amount,
-            "account {id}"
-        );
+        assert_eq!(after[id].available.amount, b.available.amount, "account {id}");
     }
     // the fee revenue account was created by the withdrawal: back to zero
     assert_eq!(posted(&svc, revenue_of(&svc, &l).id), "0.00");
@@ -350,10 +319,7 @@ pub fn a_transaction_is_reversed_at_most_once<F: StoreFactory>(f: &F) {
     let w = wallet(&svc, &l, "w");
     let t = deposit(&svc, &l, w.id, "10.00");
     let r = svc.reverse_transaction(t.id()).unwrap();
-    assert!(matches!(
-        svc.reverse_transaction(t.id()),
-        Err(LedgerError::Conflict(_))
-    ));
+    assert!(matches!(svc.reverse_transaction(t.id()), Err(LedgerError::Conflict(_))));
     // concurrent second reversals: exactly zero more succeed
     let t2 = deposit(&svc, &l, w.id, "10.00").id();
     let svc = Arc::new(svc);
@@ -380,10 +346,7 @@ pub fn reversal_that_would_overdraw_is_refused<F: StoreFactory>(f: &F) {
     let d = deposit(&svc, &l, a.id, "10.00");
     svc.transfer(transfer_op(&l, a.id, b.id, "10.00")).unwrap();
     let err = svc.reverse_transaction(d.id()).unwrap_err();
-    assert!(
-        matches!(err, LedgerError::InsufficientFunds { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, LedgerError::InsufficientFunds { .. }), "{err:?}");
     assert_eq!(svc.get_transaction(d.id()).unwrap().reversed_by_id(), None);
 }
 
@@ -395,10 +358,7 @@ pub fn duplicate_external_id_is_a_conflict_until_archived<F: StoreFactory>(f: &F
     op.options.external_id = Some("ach-1".into());
     op.options.status = InitialStatus::Pending;
     let first = svc.deposit(op.clone()).unwrap();
-    assert!(matches!(
-        svc.deposit(op.clone()),
-        Err(LedgerError::Conflict(_))
-    ));
+    assert!(matches!(svc.deposit(op.clone()), Err(LedgerError::Conflict(_))));
     // another ledger may use the same external id
     let l2 = ledger(&svc);
     let w2 = wallet(&svc, &l2, "w");
@@ -576,13 +536,7 @@ pub fn system_accounts_are_created_once_per_currency<F: StoreFactory>(f: &F) {
     let w = wallet(&svc, &l, "w");
     deposit(&svc, &l, w.id, "10");
     deposit(&svc, &l, w.id, "10");
-    let e = account(
-        &svc,
-        &l,
-        "eur",
-        AccountKind::Liability,
-        Currency::parse("EUR").unwrap(),
-    );
+    let e = account(&svc, &l, "eur", AccountKind::Liability, Currency::parse("EUR").unwrap());
     let mut op = deposit_op(&l, e.id, "5");
     op.currency = Currency::parse("EUR").unwrap();
     svc.deposit(op).unwrap();
@@ -619,10 +573,7 @@ pub fn account_codes_are_unique_per_ledger<F: StoreFactory>(f: &F) {
         metadata: Default::default(),
     };
     svc.create_account(new(&l1)).unwrap();
-    assert!(matches!(
-        svc.create_account(new(&l1)),
-        Err(LedgerError::Conflict(_))
-    ));
+    assert!(matches!(svc.create_account(new(&l1)), Err(LedgerError::Conflict(_))));
     svc.create_account(new(&l2)).unwrap();
     let mut reserved = new(&l1);
     reserved.code = Some("cash:USD".into());
@@ -659,9 +610,7 @@ pub fn category_balance_aggregates_members_sign_adjusted<F: StoreFactory>(f: &F)
     let (_, balances) = svc.category_balances(users.id).unwrap();
     assert_eq!(balances.posted.amount, dec("140.00"));
     // a debit-normal parent holding the user category and cash: cash − users
-    let net = svc
-        .create_category(new("Net", NormalBalance::Debit))
-        .unwrap();
+    let net = svc.create_category(new("Net", NormalBalance::Debit)).unwrap();
     svc.add_category_member(net.id, CategoryMember::Category(users.id))
         .unwrap();
     svc.add_category_member(net.id, CategoryMember::Account(cash_of(&svc, &l).id))
@@ -672,13 +621,7 @@ pub fn category_balance_aggregates_members_sign_adjusted<F: StoreFactory>(f: &F)
         dec("0.20"),
         "cash 140.20 − users 140.00 (fee revenue is not a member)"
     );
-    let eur_wallet = account(
-        &svc,
-        &l,
-        "eur",
-        AccountKind::Liability,
-        Currency::parse("EUR").unwrap(),
-    );
+    let eur_wallet = account(&svc, &l, "eur", AccountKind::Liability, Currency::parse("EUR").unwrap());
     assert!(matches!(
         svc.add_category_member(users.id, CategoryMember::Account(eur_wallet.id)),
         Err(LedgerError::CurrencyMismatch { .. })
@@ -702,25 +645,18 @@ pub fn category_cycles_are_refused<F: StoreFactory>(f: &F) {
         svc.create_category(new("b")).unwrap(),
         svc.create_category(new("c")).unwrap(),
     );
-    svc.add_category_member(a.id, CategoryMember::Category(b.id))
-        .unwrap();
-    svc.add_category_member(b.id, CategoryMember::Category(c.id))
-        .unwrap();
+    svc.add_category_member(a.id, CategoryMember::Category(b.id)).unwrap();
+    svc.add_category_member(b.id, CategoryMember::Category(c.id)).unwrap();
     for (parent, child) in [(c.id, a.id), (a.id, a.id), (c.id, b.id)] {
         let err = svc
             .add_category_member(parent, CategoryMember::Category(child))
             .unwrap_err();
         assert!(matches!(err, LedgerError::Validation { .. }), "{err:?}");
     }
-    svc.add_category_member(a.id, CategoryMember::Category(c.id))
-        .unwrap();
+    svc.add_category_member(a.id, CategoryMember::Category(c.id)).unwrap();
 }
 
-pub fn backdated_transaction_changes_as_of_balance_only_after_its_effective_time<
-    F: StoreFactory,
->(
-    f: &F,
-) {
+pub fn backdated_transaction_changes_as_of_balance_only_after_its_effective_time<F: StoreFactory>(f: &F) {
     let svc = service(f.store());
     let l = ledger(&svc);
     let w = wallet(&svc, &l, "w");
@@ -732,11 +668,7 @@ pub fn backdated_transaction_changes_as_of_balance_only_after_its_effective_time
     deposit(&svc, &l, w.id, "5.00");
     let amount_at = |t| svc.balances_as_of(w.id, t).unwrap().1.posted.amount;
     assert_eq!(amount_at(now - Duration::days(11)), dec("0"));
-    assert_eq!(
-        amount_at(ten_days_ago),
-        dec("30.00"),
-        "inclusive at its effective time"
-    );
+    assert_eq!(amount_at(ten_days_ago), dec("30.00"), "inclusive at its effective time");
     assert_eq!(amount_at(now - Duration::days(1)), dec("30.00"));
     assert_eq!(amount_at(now + Duration::seconds(5)), dec("35.00"));
     assert_eq!(posted(&svc, w.id), "35.00");
@@ -751,19 +683,11 @@ pub fn statement_pages_carry_a_running_balance<F: StoreFactory>(f: &F) {
     }
     svc.transfer(transfer_op(&l, w.id, other.id, "15")).unwrap();
     let first = svc.statement(w.id, None, 2).unwrap();
-    let running: Vec<String> = first
-        .lines
-        .iter()
-        .map(|l| l.running_balance.to_string())
-        .collect();
+    let running: Vec<String> = first.lines.iter().map(|l| l.running_balance.to_string()).collect();
     assert_eq!(running, ["10.00", "30.00"]);
     let next: StatementCursor = first.next.clone().unwrap();
     let second = svc.statement(w.id, Some(next), 2).unwrap();
-    let running: Vec<String> = second
-        .lines
-        .iter()
-        .map(|l| l.running_balance.to_string())
-        .collect();
+    let running: Vec<String> = second.lines.iter().map(|l| l.running_balance.to_string()).collect();
     assert_eq!(running, ["60.00", "45.00"]);
     assert_eq!(second.lines[1].entry.direction, Direction::Debit);
     assert!(second.next.is_none());
@@ -835,10 +759,7 @@ pub fn transactions_filter_by_metadata_status_and_account<F: StoreFactory>(f: &F
         2
     );
     let page1 = list(TransactionFilter {
-        page: ledger_domain::ports::PageRequest {
-            limit: 1,
-            after: None,
-        },
+        page: ledger_domain::ports::PageRequest { limit: 1, after: None },
         ..Default::default()
     });
     let page2 = list(TransactionFilter {
@@ -900,11 +821,7 @@ pub fn concurrent_system_account_creation_yields_one_account<F: StoreFactory>(f:
     let ids: HashSet<_> = (0..6)
         .map(|_| {
             let (svc, l) = (Arc::clone(&svc), l.clone());
-            thread::spawn(move || {
-                svc.system_account(&l, SystemAccount::Cash, usd())
-                    .unwrap()
-                    .id
-            })
+            thread::spawn(move || svc.system_account(&l, SystemAccount::Cash, usd()).unwrap().id)
         })
         .collect::<Vec<_>>()
         .into_iter()

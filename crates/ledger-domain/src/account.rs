@@ -20,13 +20,7 @@ pub enum AccountKind {
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 5] = [
-        Self::Asset,
-        Self::Liability,
-        Self::Equity,
-        Self::Revenue,
-        Self::Expense,
-    ];
+    pub const ALL: [AccountKind; 5] = [Self::Asset, Self::Liability, Self::Equity, Self::Revenue, Self::Expense];
 
     /// Assets and expenses grow with debits; liabilities, equity and revenue
     /// grow with credits.
@@ -205,11 +199,7 @@ pub struct Balances {
 impl BalanceCounters {
     /// The three balances of the SPEC's table.
     pub fn balances(&self, normal: NormalBalance) -> Balances {
-        let posted = Balance::new(
-            normal,
-            self.posted_debits.clone(),
-            self.posted_credits.clone(),
-        );
+        let posted = Balance::new(normal, self.posted_debits.clone(), self.posted_credits.clone());
         let pending = Balance::new(
             normal,
             &self.posted_debits + &self.pending_debits,
@@ -241,13 +231,7 @@ impl BalanceCounters {
 
     /// Adds (`sign = 1`) or removes (`sign = -1`) one entry of a transaction in
     /// `status` from the counters. Archived entries count nowhere.
-    pub fn apply(
-        &mut self,
-        status: TransactionStatus,
-        direction: Direction,
-        amount: &BigDecimal,
-        add: bool,
-    ) {
+    pub fn apply(&mut self, status: TransactionStatus, direction: Direction, amount: &BigDecimal, add: bool) {
         let slot = match (status, direction) {
             (TransactionStatus::Posted, Direction::Debit) => &mut self.posted_debits,
             (TransactionStatus::Posted, Direction::Credit) => &mut self.posted_credits,
@@ -301,10 +285,7 @@ mod tests {
         assert_eq!(Liability.default_normal_balance(), NormalBalance::Credit);
         assert_eq!(Equity.default_normal_balance(), NormalBalance::Credit);
         assert_eq!(Revenue.default_normal_balance(), NormalBalance::Credit);
-        assert_eq!(
-            Liability.default_overdraft_limit(),
-            Some(BigDecimal::zero())
-        );
+        assert_eq!(Liability.default_overdraft_limit(), Some(BigDecimal::zero()));
         for kind in [Asset, Equity, Revenue, Expense] {
             assert_eq!(kind.default_overdraft_limit(), None);
         }

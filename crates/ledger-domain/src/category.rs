@@ -64,16 +64,10 @@ pub fn creates_cycle(
 /// sign-adjusted to the category's own normal balance. Debits and credits are
 /// plain sums.
 pub fn aggregate_balances(normal: NormalBalance, members: &[Account]) -> Balances {
-    aggregate(
-        normal,
-        members.iter().map(|a| (a.normal_balance, a.balances())),
-    )
+    aggregate(normal, members.iter().map(|a| (a.normal_balance, a.balances())))
 }
 
-pub fn aggregate(
-    normal: NormalBalance,
-    members: impl Iterator<Item = (NormalBalance, Balances)>,
-) -> Balances {
+pub fn aggregate(normal: NormalBalance, members: impl Iterator<Item = (NormalBalance, Balances)>) -> Balances {
     let zero = || Balance {
         debits: BigDecimal::from(0),
         credits: BigDecimal::from(0),
@@ -112,8 +106,7 @@ mod tests {
             CategoryId(Uuid::now_v7()),
             CategoryId(Uuid::now_v7()),
         );
-        let edges: HashMap<CategoryId, Vec<CategoryId>> =
-            HashMap::from([(a, vec![b]), (b, vec![c])]);
+        let edges: HashMap<CategoryId, Vec<CategoryId>> = HashMap::from([(a, vec![b]), (b, vec![c])]);
         let subs = |id| edges.get(&id).cloned().unwrap_or_default();
         assert!(creates_cycle(a, a, subs));
         assert!(creates_cycle(c, a, subs)); // c → a while a → b → c

@@ -24,10 +24,7 @@ pub enum LedgerError {
     InsufficientFunds { account_id: AccountId },
 
     #[error("transaction is unbalanced in {currency}: debits − credits = {difference}")]
-    Unbalanced {
-        currency: Currency,
-        difference: BigDecimal,
-    },
+    Unbalanced { currency: Currency, difference: BigDecimal },
 
     #[error("currency mismatch: expected {expected}, found {found}")]
     CurrencyMismatch { expected: Currency, found: Currency },

@@ -17,8 +17,7 @@ pub mod service;
 pub mod transaction;
 
 pub use account::{
-    Account, AccountKind, Balance, BalanceCounters, Balances, NewAccount, NormalBalance,
-    OverdraftLimit,
+    Account, AccountKind, Balance, BalanceCounters, Balances, NewAccount, NormalBalance, OverdraftLimit,
 };
 pub use category::{Category, CategoryMember, NewCategory};
 pub use error::LedgerError;
@@ -26,9 +25,7 @@ pub use ids::{AccountId, CategoryId, IdentityId, LedgerId, TransactionId};
 pub use ledger::{Identity, IdentityKind, Ledger, NewIdentity, NewLedger};
 pub use money::{Amount, Currency, FeeRate};
 pub use service::LedgerService;
-pub use transaction::{
-    Direction, Entry, EntryDraft, InitialStatus, Transaction, TransactionDraft, TransactionStatus,
-};
+pub use transaction::{Direction, Entry, EntryDraft, InitialStatus, Transaction, TransactionDraft, TransactionStatus};
 
 /// Free-form JSON object attached to ledgers, accounts, transactions, …
 pub type Metadata = serde_json::Map<String, serde_json::Value>;

@@ -30,8 +30,8 @@ pub enum CurrencyError {
 impl Currency {
     /// Parses an upper-case ISO 4217 alphabetic code such as `USD`.
     pub fn parse(code: &str) -> Result<Self, CurrencyError> {
-        let currency = iso_currency::Currency::from_code(code)
-            .ok_or_else(|| CurrencyError::Unknown(code.to_owned()))?;
+        let currency =
+            iso_currency::Currency::from_code(code).ok_or_else(|| CurrencyError::Unknown(code.to_owned()))?;
         // Funds codes and metals (XAU, XDR, …) have no exponent: refuse them.
         if currency.exponent().is_none() {
             return Err(CurrencyError::NoMinorUnit(code.to_owned()));
@@ -199,9 +199,7 @@ pub fn fit_to_exponent(value: &BigDecimal, currency: Currency) -> Result<BigDeci
         });
     }
     let fitted = normalized.with_scale(exponent);
-    let integer_digits = fitted
-        .digits()
-        .saturating_sub(u64::from(currency.exponent()));
+    let integer_digits = fitted.digits().saturating_sub(u64::from(currency.exponent()));
     if integer_digits > MAX_INTEGER_DIGITS {
         return Err(AmountError::TooLarge);
     }
@@ -279,18 +277,9 @@ mod tests {
 
     #[test]
     fn unknown_and_unitless_currencies_are_refused() {
-        assert!(matches!(
-            Currency::parse("ABC"),
-            Err(CurrencyError::Unknown(_))
-        ));
-        assert!(matches!(
-            Currency::parse("usd"),
-            Err(CurrencyError::Unknown(_))
-        ));
-        assert!(matches!(
-            Currency::parse("XAU"),
-            Err(CurrencyError::NoMinorUnit(_))
-        ));
+        assert!(matches!(Currency::parse("ABC"), Err(CurrencyError::Unknown(_))));
+        assert!(matches!(Currency::parse("usd"), Err(CurrencyError::Unknown(_))));
+        assert!(matches!(Currency::parse("XAU"), Err(CurrencyError::NoMinorUnit(_))));
     }
 
     #[test]
@@ -321,10 +310,7 @@ mod tests {
         assert!(Amount::parse("1.5", jpy).is_err());
         assert_eq!(Amount::parse("15", jpy).unwrap().value().to_string(), "15");
         let bhd = Currency::parse("BHD").unwrap();
-        assert_eq!(
-            Amount::parse("1.234", bhd).unwrap().value().to_string(),
-            "1.234"
-        );
+        assert_eq!(Amount::parse("1.234", bhd).unwrap().value().to_string(), "1.234");
         assert!(Amount::parse("1.2345", bhd).is_err());
     }
 
@@ -354,9 +340,7 @@ mod tests {
     #[test]
     fn fee_rounds_half_up_to_the_exponent() {
         let rate = FeeRate::default_withdrawal();
-        let fee = |s: &str, c: Currency| {
-            format_fixed(&Amount::parse(s, c).unwrap().fee(&rate), c.exponent())
-        };
+        let fee = |s: &str, c: Currency| format_fixed(&Amount::parse(s, c).unwrap().fee(&rate), c.exponent());
         assert_eq!(fee("0.01", usd()), "0.00"); // 0.0002
         assert_eq!(fee("0.25", usd()), "0.01"); // 0.005 exactly: half-up
         assert_eq!(fee("0.24", usd()), "0.00"); // 0.0048
@@ -391,10 +375,7 @@ mod tests {
         assert!(FeeRate::new(dec("0.99999999")).is_ok());
         assert_eq!(FeeRate::new(dec("1")), Err(FeeRateError::OutOfRange));
         assert_eq!(FeeRate::new(dec("-0.01")), Err(FeeRateError::OutOfRange));
-        assert_eq!(
-            FeeRate::new(dec("0.000000001")),
-            Err(FeeRateError::TooPrecise)
-        );
+        assert_eq!(FeeRate::new(dec("0.000000001")), Err(FeeRateError::TooPrecise));
         assert_eq!(FeeRate::default_withdrawal().value().to_string(), "0.02");
     }
 }

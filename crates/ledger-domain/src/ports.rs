@@ -153,11 +153,7 @@ pub trait LedgerStore: Send + Sync + 'static {
     fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, LedgerError>;
     /// Counters from entries with `effective_at <= at`, by their transactions'
     /// current status.
-    fn counters_as_of(
-        &self,
-        id: AccountId,
-        at: DateTime<Utc>,
-    ) -> Result<BalanceCounters, LedgerError>;
+    fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError>;
     /// Posted entries after `after`, at most `limit`, plus the posted counters of
     /// every entry up to and including `after` (the opening balance).
     fn statement(
@@ -176,31 +172,16 @@ pub trait LedgerStore: Send + Sync + 'static {
     }
     fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError>;
     /// The transaction stored under `external_id` in the ledger (pending or posted).
-    fn find_by_external_id(
-        &self,
-        ledger_id: LedgerId,
-        external_id: &str,
-    ) -> Result<Option<Transaction>, LedgerError>;
-    fn list_transactions(
-        &self,
-        filter: &TransactionFilter,
-    ) -> Result<Vec<Transaction>, LedgerError>;
+    fn find_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError>;
+    fn list_transactions(&self, filter: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError>;
 
     // --- categories ---
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError>;
     fn get_category(&self, id: CategoryId) -> Result<Option<Category>, LedgerError>;
-    fn list_categories(
-        &self,
-        ledger_id: LedgerId,
-        page: &PageRequest,
-    ) -> Result<Vec<Category>, LedgerError>;
+    fn list_categories(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<Category>, LedgerError>;
     /// Adds a member, atomically refusing a cycle (`Validation`) and a member of
     /// another ledger or currency. Adding an existing member is a no-op.
-    fn add_category_member(
-        &self,
-        category: CategoryId,
-        member: CategoryMember,
-    ) -> Result<(), LedgerError>;
+    fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError>;
     fn category_members(&self, category: CategoryId) -> Result<Vec<CategoryMember>, LedgerError>;
     /// Every account reachable from the category, each once, with counters.
     fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError>;

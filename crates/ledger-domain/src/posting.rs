@@ -15,19 +15,14 @@ use crate::transaction::Transaction;
 
 /// The signed change a write makes to each account's counters, in account-id
 /// order (the order adapters lock in, so concurrent writes cannot deadlock).
-pub fn counter_deltas(
-    before: Option<&Transaction>,
-    after: &Transaction,
-) -> BTreeMap<AccountId, BalanceCounters> {
+pub fn counter_deltas(before: Option<&Transaction>, after: &Transaction) -> BTreeMap<AccountId, BalanceCounters> {
     let mut deltas: BTreeMap<AccountId, BalanceCounters> = BTreeMap::new();
     if let Some(before) = before {
         for e in before.entries() {
-            deltas.entry(e.account_id).or_default().apply(
-                before.status(),
-                e.direction,
-                &e.amount,
-                false,
-            );
+            deltas
+                .entry(e.account_id)
+                .or_default()
+                .apply(before.status(), e.direction, &e.amount, false);
         }
     }
     for e in after.entries() {

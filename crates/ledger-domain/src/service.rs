@@ -7,21 +7,17 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::Metadata;
-use crate::account::{
-    Account, AccountKind, BalanceCounters, Balances, NewAccount, NormalBalance, OverdraftLimit,
-};
+use crate::account::{Account, AccountKind, BalanceCounters, Balances, NewAccount, NormalBalance, OverdraftLimit};
 use crate::category::{Category, CategoryMember, NewCategory, aggregate_balances};
 use crate::error::LedgerError;
 use crate::ids::{AccountId, CategoryId, IdentityId, LedgerId, TransactionId};
 use crate::ledger::{Identity, IdentityKind, Ledger, NewIdentity, NewLedger};
 use crate::money::{Amount, Currency, FeeRate, fit_to_exponent};
 use crate::ports::{
-    AccountFilter, Clock, IdGenerator, IdentityFilter, JournalWrite, LedgerStore, PageRequest,
-    StatementCursor, StatementEntry, TransactionFilter,
+    AccountFilter, Clock, IdGenerator, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor,
+    StatementEntry, TransactionFilter,
 };
-use crate::transaction::{
-    Direction, EntryDraft, InitialStatus, Transaction, TransactionDraft, TransactionStatus,
-};
+use crate::transaction::{Direction, EntryDraft, InitialStatus, Transaction, TransactionDraft, TransactionStatus};
 
 pub const MAX_NAME_LEN: usize = 255;
 pub const MAX_PAGE: usize = 100;
@@ -108,9 +104,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             name,
             description: new.description,
             metadata: new.metadata,
-            withdrawal_fee_rate: new
-                .withdrawal_fee_rate
-                .unwrap_or_else(FeeRate::default_withdrawal),
+            withdrawal_fee_rate: new.withdrawal_fee_rate.unwrap_or_else(FeeRate::default_withdrawal),
             created_at: self.clock.now(),
         };
         self.store.insert_ledger(&ledger)?;
@@ -118,9 +112,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     pub fn get_ledger(&self, id: LedgerId) -> Result<Ledger, LedgerError> {
-        self.store
-            .get_ledger(id)?
-            .ok_or(LedgerError::not_found("ledger", id))
+        self.store.get_ledger(id)?.ok_or(LedgerError::not_found("ledger", id))
     }
 
     pub fn list_ledgers(&self, page: PageRequest) -> Result<Vec<Ledger>, LedgerError> {
@@ -169,10 +161,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             .ok_or(LedgerError::not_found("identity", id))
     }
 
-    pub fn list_identities(
-        &self,
-        mut filter: IdentityFilter,
-    ) -> Result<Vec<Identity>, LedgerError> {
+    pub fn list_identities(&self, mut filter: IdentityFilter) -> Result<Vec<Identity>, LedgerError> {
         filter.page = clamp(filter.page);
         self.store.list_identities(&filter)
     }
@@ -212,10 +201,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             Some(OverdraftLimit::Unlimited) => None,
             Some(OverdraftLimit::Limited(limit)) => {
                 if limit.is_negative() {
-                    return Err(LedgerError::validation(
-                        "overdraft_limit",
-                        "must not be negative",
-                    ));
+                    return Err(LedgerError::validation("overdraft_limit", "must not be negative"));
                 }
                 let limit = if bigdecimal::Zero::is_zero(&limit) {
                     limit.with_scale(i64::from(new.currency.exponent()))
@@ -232,9 +218,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             name,
             code: new.code,
             kind: new.kind,
-            normal_balance: new
-                .normal_balance
-                .unwrap_or_else(|| new.kind.default_normal_balance()),
+            normal_balance: new.normal_balance.unwrap_or_else(|| new.kind.default_normal_balance()),
             currency: new.currency,
             identity_id: new.identity_id,
             overdraft_limit,
@@ -246,17 +230,11 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     pub fn get_account(&self, id: AccountId) -> Result<Account, LedgerError> {
-        self.store
-            .get_account(id)?
-            .ok_or(LedgerError::not_found("account", id))
+        self.store.get_account(id)?.ok_or(LedgerError::not_found("account", id))
     }
 
     /// Balances as of `at`: from entries with `effective_at <= at`.
-    pub fn balances_as_of(
-        &self,
-        id: AccountId,
-        at: DateTime<Utc>,
-    ) -> Result<(Account, Balances), LedgerError> {
+    pub fn balances_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<(Account, Balances), LedgerError> {
         let account = self.get_account(id)?;
         let counters = self.store.counters_as_of(id, at)?;
         let balances = counters.balances(account.normal_balance);
@@ -277,9 +255,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     ) -> Result<Statement, LedgerError> {
         let account = self.get_account(id)?;
         let limit = limit.clamp(1, MAX_PAGE);
-        let (opening, entries) =
-            self.store
-                .statement(id, after.as_ref(), limit.saturating_add(1))?;
+        let (opening, entries) = self.store.statement(id, after.as_ref(), limit.saturating_add(1))?;
         let normal = account.normal_balance;
         let mut running = normal.amount(&opening.posted_debits, &opening.posted_credits);
         let more = entries.len() > limit;
@@ -305,22 +281,14 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         } else {
             None
         };
-        Ok(Statement {
-            account,
-            lines,
-            next,
-        })
+        Ok(Statement { account, lines, next })
     }
 
     // ----------------------------------------------------------- transactions
 
     /// A generic multi-leg transaction.
     #[tracing::instrument(skip(self, draft))]
-    pub fn create_transaction(
-        &self,
-        ledger_id: LedgerId,
-        draft: TransactionDraft,
-    ) -> Result<Transaction, LedgerError> {
+    pub fn create_transaction(&self, ledger_id: LedgerId, draft: TransactionDraft) -> Result<Transaction, LedgerError> {
         self.get_ledger(ledger_id)?;
         validate_common(draft.external_id.as_deref(), draft.description.as_deref())?;
         let ids: Vec<AccountId> = draft.entries.iter().map(|e| e.account_id).collect();
@@ -353,10 +321,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             .ok_or(LedgerError::not_found("transaction", id))
     }
 
-    pub fn list_transactions(
-        &self,
-        mut filter: TransactionFilter,
-    ) -> Result<Vec<Transaction>, LedgerError> {
+    pub fn list_transactions(&self, mut filter: TransactionFilter) -> Result<Vec<Transaction>, LedgerError> {
         filter.page = clamp(filter.page);
         self.store.list_transactions(&filter)
     }
@@ -371,11 +336,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         self.transition(id, TransactionStatus::Archived)
     }
 
-    fn transition(
-        &self,
-        id: TransactionId,
-        to: TransactionStatus,
-    ) -> Result<Transaction, LedgerError> {
+    fn transition(&self, id: TransactionId, to: TransactionStatus) -> Result<Transaction, LedgerError> {
         // Checked here for a clear error; checked again by the store under its lock.
         let current = self.get_transaction(id)?;
         match to {
@@ -448,8 +409,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             entries.push(leg(&cash, Direction::Credit, net.value()));
         }
         if let Some(fee) = &split.fee {
-            let revenue =
-                self.system_account(&ledger, SystemAccount::WithdrawalFees, op.currency)?;
+            let revenue = self.system_account(&ledger, SystemAccount::WithdrawalFees, op.currency)?;
             entries.push(leg(&revenue, Direction::Credit, fee.value()));
             accounts.push(revenue);
         }
@@ -465,15 +425,9 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         options: OperationOptions,
         accounts: impl IntoIterator<Item = &'a Account>,
     ) -> Result<Transaction, LedgerError> {
-        validate_common(
-            options.external_id.as_deref(),
-            options.description.as_deref(),
-        )?;
+        validate_common(options.external_id.as_deref(), options.description.as_deref())?;
         let mut metadata = options.metadata;
-        metadata.insert(
-            "transaction_type".to_owned(),
-            Value::String(kind.to_owned()),
-        );
+        metadata.insert("transaction_type".to_owned(), Value::String(kind.to_owned()));
         let draft = TransactionDraft {
             ledger_id: Some(ledger.id),
             status: options.status,
@@ -483,8 +437,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             effective_at: options.effective_at,
             external_id: options.external_id,
         };
-        let accounts: HashMap<AccountId, Account> =
-            accounts.into_iter().map(|a| (a.id, a.clone())).collect();
+        let accounts: HashMap<AccountId, Account> = accounts.into_iter().map(|a| (a.id, a.clone())).collect();
         let transaction = Transaction::create(
             TransactionId(self.ids.next_id()),
             ledger.id,
@@ -496,23 +449,13 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     fn amount(&self, value: &BigDecimal, currency: Currency) -> Result<Amount, LedgerError> {
-        Amount::new(value.clone(), currency)
-            .map_err(|e| LedgerError::validation("amount", e.to_string()))
+        Amount::new(value.clone(), currency).map_err(|e| LedgerError::validation("amount", e.to_string()))
     }
 
-    fn wallet(
-        &self,
-        ledger: &Ledger,
-        id: AccountId,
-        field: &str,
-        currency: Currency,
-    ) -> Result<Account, LedgerError> {
+    fn wallet(&self, ledger: &Ledger, id: AccountId, field: &str, currency: Currency) -> Result<Account, LedgerError> {
         let account = self.get_account(id)?;
         if account.ledger_id != ledger.id {
-            return Err(LedgerError::validation(
-                field,
-                "the account belongs to another ledger",
-            ));
+            return Err(LedgerError::validation(field, "the account belongs to another ledger"));
         }
         if account.currency != currency {
             return Err(LedgerError::CurrencyMismatch {
@@ -600,19 +543,11 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             .ok_or(LedgerError::not_found("category", id))
     }
 
-    pub fn list_categories(
-        &self,
-        ledger_id: LedgerId,
-        page: PageRequest,
-    ) -> Result<Vec<Category>, LedgerError> {
+    pub fn list_categories(&self, ledger_id: LedgerId, page: PageRequest) -> Result<Vec<Category>, LedgerError> {
         self.store.list_categories(ledger_id, &clamp(page))
     }
 
-    pub fn add_category_member(
-        &self,
-        id: CategoryId,
-        member: CategoryMember,
-    ) -> Result<Category, LedgerError> {
+    pub fn add_category_member(&self, id: CategoryId, member: CategoryMember) -> Result<Category, LedgerError> {
         let category = self.get_category(id)?;
         let (ledger_id, currency) = match member {
             CategoryMember::Account(account_id) => {
@@ -758,23 +693,14 @@ fn is_system_code(code: &str) -> bool {
     code.starts_with("cash:") || code.starts_with("revenue:")
 }
 
-fn validate_common(
-    external_id: Option<&str>,
-    description: Option<&str>,
-) -> Result<(), LedgerError> {
+fn validate_common(external_id: Option<&str>, description: Option<&str>) -> Result<(), LedgerError> {
     if let Some(id) = external_id
         && (id.is_empty() || id.chars().count() > 255)
     {
-        return Err(LedgerError::validation(
-            "external_id",
-            "1 to 255 characters",
-        ));
+        return Err(LedgerError::validation("external_id", "1 to 255 characters"));
     }
     if description.is_some_and(|d| d.chars().count() > 1000) {
-        return Err(LedgerError::validation(
-            "description",
-            "at most 1000 characters",
-        ));
+        return Err(LedgerError::validation("description", "at most 1000 characters"));
     }
     Ok(())
 }
@@ -798,11 +724,7 @@ mod tests {
 
     fn split(amount: &str, code: &str, rate: &str) -> (Option<String>, Option<String>) {
         let amount = Amount::parse(amount, Currency::parse(code).unwrap()).unwrap();
-        let s = WithdrawalSplit::new(
-            &amount,
-            &FeeRate::new(BigDecimal::from_str(rate).unwrap()).unwrap(),
-        )
-        .unwrap();
+        let s = WithdrawalSplit::new(&amount, &FeeRate::new(BigDecimal::from_str(rate).unwrap()).unwrap()).unwrap();
         (s.fee.map(|a| a.to_fixed()), s.net.map(|a| a.to_fixed()))
     }
 
@@ -813,14 +735,8 @@ mod tests {
             (Some("2.00".into()), Some("98.00".into()))
         );
         assert_eq!(split("0.01", "USD", "0.02"), (None, Some("0.01".into())));
-        assert_eq!(
-            split("0.25", "USD", "0.02"),
-            (Some("0.01".into()), Some("0.24".into()))
-        );
-        assert_eq!(
-            split("25", "JPY", "0.02"),
-            (Some("1".into()), Some("24".into()))
-        );
+        assert_eq!(split("0.25", "USD", "0.02"), (Some("0.01".into()), Some("0.24".into())));
+        assert_eq!(split("25", "JPY", "0.02"), (Some("1".into()), Some("24".into())));
         assert_eq!(
             split("0.025", "BHD", "0.02"),
             (Some("0.001".into()), Some("0.024".into()))

@@ -181,12 +181,10 @@ impl Transaction {
         }
         let mut entries = Vec::with_capacity(draft.entries.len());
         for (index, line) in draft.entries.into_iter().enumerate() {
-            let account = accounts
-                .get(&line.account_id)
-                .ok_or(LedgerError::NotFound {
-                    resource: "account",
-                    id: line.account_id.0,
-                })?;
+            let account = accounts.get(&line.account_id).ok_or(LedgerError::NotFound {
+                resource: "account",
+                id: line.account_id.0,
+            })?;
             if account.ledger_id != ledger_id {
                 return Err(LedgerError::CrossLedger);
             }
@@ -198,9 +196,8 @@ impl Transaction {
                     found: currency,
                 });
             }
-            let amount = Amount::new(line.amount, account.currency).map_err(|e| {
-                LedgerError::validation(format!("entries[{index}].amount"), e.to_string())
-            })?;
+            let amount = Amount::new(line.amount, account.currency)
+                .map_err(|e| LedgerError::validation(format!("entries[{index}].amount"), e.to_string()))?;
             entries.push(Entry {
                 account_id: account.id,
                 direction: line.direction,
@@ -237,12 +234,8 @@ impl Transaction {
                 record.id
             )));
         }
-        check_balanced(&record.entries).map_err(|_| {
-            LedgerError::Unknown(anyhow::anyhow!(
-                "stored transaction {} is unbalanced",
-                record.id
-            ))
-        })?;
+        check_balanced(&record.entries)
+            .map_err(|_| LedgerError::Unknown(anyhow::anyhow!("stored transaction {} is unbalanced", record.id)))?;
         Ok(Self {
             id: record.id,
             ledger_id: record.ledger_id,
@@ -271,10 +264,7 @@ impl Transaction {
 
     fn transition(&self, to: TransactionStatus, at: DateTime<Utc>) -> Result<Self, LedgerError> {
         if self.status != TransactionStatus::Pending {
-            return Err(LedgerError::InvalidTransition {
-                from: self.status,
-                to,
-            });
+            return Err(LedgerError::InvalidTransition { from: self.status, to });
         }
         let mut next = self.clone();
         next.status = to;
@@ -308,10 +298,7 @@ impl Transaction {
             })
             .collect();
         let mut metadata = self.metadata.clone();
-        metadata.insert(
-            "reversal_of".to_owned(),
-            serde_json::Value::String(self.id.to_string()),
-        );
+        metadata.insert("reversal_of".to_owned(), serde_json::Value::String(self.id.to_string()));
         Ok(Self {
             id,
             ledger_id: self.ledger_id,
@@ -468,13 +455,7 @@ mod tests {
             status,
             ..Default::default()
         };
-        Transaction::create(
-            TransactionId(Uuid::now_v7()),
-            ledger,
-            draft,
-            accounts,
-            Utc::now(),
-        )
+        Transaction::create(TransactionId(Uuid::now_v7()), ledger, draft, accounts, Utc::now())
     }
 
     #[test]
@@ -543,10 +524,7 @@ mod tests {
             InitialStatus::Posted,
             &map,
         );
-        assert!(matches!(
-            mismatch,
-            Err(LedgerError::CurrencyMismatch { .. })
-        ));
+        assert!(matches!(mismatch, Err(LedgerError::CurrencyMismatch { .. })));
     }
 
     #[test]
@@ -566,10 +544,7 @@ mod tests {
         let posted = p.post(Utc::now()).unwrap();
         assert!(posted.posted_at().is_some());
         assert!(
-            matches!(
-                posted.post(Utc::now()),
-                Err(LedgerError::InvalidTransition { .. })
-            ),
+            matches!(posted.post(Utc::now()), Err(LedgerError::InvalidTransition { .. })),
             "double post"
         );
         assert!(matches!(
@@ -578,10 +553,7 @@ mod tests {
         ));
         let archived = p.archive(Utc::now()).unwrap();
         assert!(
-            matches!(
-                archived.post(Utc::now()),
-                Err(LedgerError::InvalidTransition { .. })
-            ),
+            matches!(archived.post(Utc::now()), Err(LedgerError::InvalidTransition { .. })),
             "post after archive"
         );
         assert!(archived.status().is_final() && posted.status().is_final());
@@ -600,9 +572,7 @@ mod tests {
             &map,
         )
         .unwrap();
-        let r = t
-            .reversal(TransactionId(Uuid::now_v7()), Utc::now())
-            .unwrap();
+        let r = t.reversal(TransactionId(Uuid::now_v7()), Utc::now()).unwrap();
         assert_eq!(r.reverses_id(), Some(t.id()));
         assert_eq!(r.entries()[0].direction, Direction::Credit);
         assert_eq!(r.entries()[1].direction, Direction::Debit);
@@ -626,10 +596,6 @@ mod tests {
             &map,
         )
         .unwrap();
-        assert!(
-            pending
-                .reversal(TransactionId(Uuid::now_v7()), Utc::now())
-                .is_err()
-        );
+        assert!(pending.reversal(TransactionId(Uuid::now_v7()), Utc::now()).is_err());
     }
 }

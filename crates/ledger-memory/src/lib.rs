@@ -10,15 +10,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use ledger_domain::category::creates_cycle;
 use ledger_domain::ports::{
-    AccountFilter, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor,
-    StatementEntry, TransactionFilter,
+    AccountFilter, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor, StatementEntry,
+    TransactionFilter,
 };
 use ledger_domain::posting::{check_limit, counter_deltas};
 use ledger_domain::service::duplicate_external_id;
 use ledger_domain::{
-    Account, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Identity,
-    IdentityId, Ledger, LedgerError, LedgerId, Metadata, Transaction, TransactionId,
-    TransactionStatus,
+    Account, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Identity, IdentityId, Ledger,
+    LedgerError, LedgerId, Metadata, Transaction, TransactionId, TransactionStatus,
 };
 use uuid::Uuid;
 
@@ -74,18 +73,12 @@ fn metadata_matches(metadata: &Metadata, wanted: &[(String, String)]) -> bool {
 
 impl State {
     fn account(&self, id: AccountId) -> Result<&Account, LedgerError> {
-        self.accounts
-            .get(&id)
-            .ok_or(LedgerError::not_found("account", id))
+        self.accounts.get(&id).ok_or(LedgerError::not_found("account", id))
     }
 
     /// Applies the counter changes of `before → after` to every account touched,
     /// after checking the limits of every account whose available balance drops.
-    fn settle(
-        &mut self,
-        before: Option<&Transaction>,
-        after: &Transaction,
-    ) -> Result<(), LedgerError> {
+    fn settle(&mut self, before: Option<&Transaction>, after: &Transaction) -> Result<(), LedgerError> {
         let deltas = counter_deltas(before, after);
         for (id, delta) in &deltas {
             let account = self.account(*id)?;
@@ -125,8 +118,7 @@ impl State {
         if let Some(key) = key {
             self.external_ids.insert(key, transaction.id());
         }
-        self.transactions
-            .insert(transaction.id(), transaction.clone());
+        self.transactions.insert(transaction.id(), transaction.clone());
         Ok(transaction)
     }
 
@@ -162,9 +154,9 @@ impl State {
     }
 
     fn reverse(&mut self, reversal: Transaction) -> Result<Transaction, LedgerError> {
-        let original_id = reversal.reverses_id().ok_or_else(|| {
-            LedgerError::Unknown(anyhow::anyhow!("a reversal must name what it reverses"))
-        })?;
+        let original_id = reversal
+            .reverses_id()
+            .ok_or_else(|| LedgerError::Unknown(anyhow::anyhow!("a reversal must name what it reverses")))?;
         let original = self
             .transactions
             .get(&original_id)
@@ -191,9 +183,7 @@ impl LedgerStore for MemoryLedgerStore {
     }
 
     fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError> {
-        self.lock()?
-            .identities
-            .insert(identity.id, identity.clone());
+        self.lock()?.identities.insert(identity.id, identity.clone());
         Ok(())
     }
 
@@ -259,18 +249,10 @@ impl LedgerStore for MemoryLedgerStore {
         }))
     }
 
-    fn counters_as_of(
-        &self,
-        id: AccountId,
-        at: DateTime<Utc>,
-    ) -> Result<BalanceCounters, LedgerError> {
+    fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError> {
         let state = self.lock()?;
         let mut counters = BalanceCounters::default();
-        for t in state
-            .transactions
-            .values()
-            .filter(|t| t.effective_at() <= at)
-        {
+        for t in state.transactions.values().filter(|t| t.effective_at() <= at) {
             for e in t.entries().iter().filter(|e| e.account_id == id) {
                 counters.apply(t.status(), e.direction, &e.amount, true);
             }
@@ -319,12 +301,7 @@ impl LedgerStore for MemoryLedgerStore {
         let mut page = Vec::new();
         for (cursor, entry) in lines {
             if after.is_some_and(|after| cursor <= *after) {
-                opening.apply(
-                    TransactionStatus::Posted,
-                    entry.direction,
-                    &entry.amount,
-                    true,
-                );
+                opening.apply(TransactionStatus::Posted, entry.direction, &entry.amount, true);
             } else if page.len() < limit {
                 page.push(entry);
             }
@@ -336,11 +313,7 @@ impl LedgerStore for MemoryLedgerStore {
         let mut state = self.lock()?;
         match write {
             JournalWrite::Record(t) => state.record(t),
-            JournalWrite::Transition {
-                transaction_id,
-                to,
-                at,
-            } => state.transition(transaction_id, to, at),
+            JournalWrite::Transition { transaction_id, to, at } => state.transition(transaction_id, to, at),
             JournalWrite::Reverse { reversal } => state.reverse(reversal),
         }
     }
@@ -349,11 +322,7 @@ impl LedgerStore for MemoryLedgerStore {
         Ok(self.lock()?.transactions.get(&id).cloned())
     }
 
-    fn find_by_external_id(
-        &self,
-        ledger_id: LedgerId,
-        external_id: &str,
-    ) -> Result<Option<Transaction>, LedgerError> {
+    fn find_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError> {
         let state = self.lock()?;
         Ok(state
             .external_ids
@@ -374,9 +343,7 @@ impl LedgerStore for MemoryLedgerStore {
     }
 
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError> {
-        self.lock()?
-            .categories
-            .insert(category.id, category.clone());
+        self.lock()?.categories.insert(category.id, category.clone());
         Ok(())
     }
 
@@ -384,21 +351,11 @@ impl LedgerStore for MemoryLedgerStore {
         Ok(self.lock()?.categories.get(&id).cloned())
     }
 
-    fn list_categories(
-        &self,
-        ledger_id: LedgerId,
-        p: &PageRequest,
-    ) -> Result<Vec<Category>, LedgerError> {
-        Ok(page(self.lock()?.categories.iter(), p, |c| {
-            c.ledger_id == ledger_id
-        }))
+    fn list_categories(&self, ledger_id: LedgerId, p: &PageRequest) -> Result<Vec<Category>, LedgerError> {
+        Ok(page(self.lock()?.categories.iter(), p, |c| c.ledger_id == ledger_id))
     }
 
-    fn add_category_member(
-        &self,
-        category: CategoryId,
-        member: CategoryMember,
-    ) -> Result<(), LedgerError> {
+    fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError> {
         let mut state = self.lock()?;
         if !state.categories.contains_key(&category) {
             return Err(LedgerError::not_found("category", category));
@@ -433,12 +390,7 @@ impl LedgerStore for MemoryLedgerStore {
     }
 
     fn category_members(&self, category: CategoryId) -> Result<Vec<CategoryMember>, LedgerError> {
-        Ok(self
-            .lock()?
-            .members
-            .get(&category)
-            .cloned()
-            .unwrap_or_default())
+        Ok(self.lock()?.members.get(&category).cloned().unwrap_or_default())
     }
 
     fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError> {

@@ -11,14 +11,14 @@ use bigdecimal::BigDecimal;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Int2, Nullable, Numeric, Text, Uuid as SqlUuid};
-use diesel::{sql_query, RunQueryDsl};
+use diesel::{RunQueryDsl, sql_query};
 use ledger_domain::account::BalanceCounters;
 use ledger_domain::posting::{check_limit, counter_deltas};
 use ledger_domain::{AccountId, LedgerError, NormalBalance, Transaction, TransactionId, TransactionStatus};
 use uuid::Uuid;
 
-use crate::error::{corrupt, TxError};
-use crate::rows::{entry_rows, to_transaction, EntryRow, TransactionRow};
+use crate::error::{TxError, corrupt};
+use crate::rows::{EntryRow, TransactionRow, entry_rows, to_transaction};
 use crate::schema::{entries, transactions};
 
 /// Counter shards of an account without an overdraft limit.
@@ -83,7 +83,8 @@ fn settle(conn: &mut PgConnection, before: Option<&Transaction>, after: &Transac
             .get(&id)
             .ok_or_else(|| LedgerError::Unknown(anyhow::anyhow!("locked an account the write does not touch")))?;
         if let Some(limit) = &row.overdraft_limit {
-            let normal = NormalBalance::parse(&row.normal_balance).ok_or_else(|| corrupt("normal balance", &row.normal_balance))?;
+            let normal = NormalBalance::parse(&row.normal_balance)
+                .ok_or_else(|| corrupt("normal balance", &row.normal_balance))?;
             let current = BalanceCounters {
                 posted_debits: row.posted_debits.clone(),
                 posted_credits: row.posted_credits.clone(),

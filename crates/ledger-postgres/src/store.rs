@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Int4, Numeric, Text, Timestamptz, Uuid as SqlUuid};
-use diesel::{sql_query, RunQueryDsl};
+use diesel::{RunQueryDsl, sql_query};
 use ledger_domain::category::creates_cycle;
 use ledger_domain::ports::{
     AccountFilter, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor, StatementEntry,
@@ -21,10 +21,14 @@ use ledger_domain::{
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::error::{corrupt, from_diesel, pool_error, TxError};
+use crate::error::{TxError, corrupt, from_diesel, pool_error};
 use crate::journal::{self, HOUSE_SHARDS};
-use crate::rows::{to_transaction, AccountRow, BalanceTotalsRow, CategoryRow, EntryRow, IdentityRow, LedgerRow, TransactionRow};
-use crate::schema::{account_balances, accounts, categories, category_members, entries, identities, ledgers, transactions};
+use crate::rows::{
+    AccountRow, BalanceTotalsRow, CategoryRow, EntryRow, IdentityRow, LedgerRow, TransactionRow, to_transaction,
+};
+use crate::schema::{
+    account_balances, accounts, categories, category_members, entries, identities, ledgers, transactions,
+};
 use crate::{PgPool, PgPooled};
 
 /// The PostgreSQL store. Cloning shares the pool.
@@ -45,7 +49,12 @@ fn limit(page: &PageRequest) -> i64 {
 
 /// `{"k": "v", …}` for a `@>` containment filter on metadata.
 fn containment(pairs: &[(String, String)]) -> Value {
-    Value::Object(pairs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<Map<_, _>>())
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 impl PostgresLedgerStore {
@@ -79,11 +88,22 @@ impl PostgresLedgerStore {
         diesel::insert_into(accounts::table)
             .values(AccountRow::from(account))
             .execute(conn)?;
-        let shards = if account.overdraft_limit.is_some() { 1 } else { HOUSE_SHARDS };
+        let shards = if account.overdraft_limit.is_some() {
+            1
+        } else {
+            HOUSE_SHARDS
+        };
         let rows: Vec<_> = (0..shards)
-            .map(|s| (account_balances::account_id.eq(account.id.0), account_balances::shard.eq(s)))
+            .map(|s| {
+                (
+                    account_balances::account_id.eq(account.id.0),
+                    account_balances::shard.eq(s),
+                )
+            })
             .collect();
-        diesel::insert_into(account_balances::table).values(rows).execute(conn)?;
+        diesel::insert_into(account_balances::table)
+            .values(rows)
+            .execute(conn)?;
         Ok(())
     }
 
@@ -107,7 +127,10 @@ impl PostgresLedgerStore {
             .collect::<Result<Vec<_>, LedgerError>>()?)
     }
 
-    fn transactions_with_entries(conn: &mut PgConnection, rows: Vec<TransactionRow>) -> Result<Vec<Transaction>, TxError> {
+    fn transactions_with_entries(
+        conn: &mut PgConnection,
+        rows: Vec<TransactionRow>,
+    ) -> Result<Vec<Transaction>, TxError> {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let lines: Vec<EntryRow> = entries::table
             .filter(entries::transaction_id.eq_any(&ids))
@@ -194,11 +217,19 @@ impl LedgerStore for PostgresLedgerStore {
 
     fn list_ledgers(&self, page: &PageRequest) -> Result<Vec<Ledger>, LedgerError> {
         let mut conn = self.conn()?;
-        let mut q = ledgers::table.select(LedgerRow::as_select()).order(ledgers::id).limit(limit(page)).into_boxed();
+        let mut q = ledgers::table
+            .select(LedgerRow::as_select())
+            .order(ledgers::id)
+            .limit(limit(page))
+            .into_boxed();
         if let Some(after) = page.after {
             q = q.filter(ledgers::id.gt(after));
         }
-        q.load(&mut conn).map_err(from_diesel)?.into_iter().map(Ledger::try_from).collect()
+        q.load(&mut conn)
+            .map_err(from_diesel)?
+            .into_iter()
+            .map(Ledger::try_from)
+            .collect()
     }
 
     fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError> {
@@ -235,7 +266,11 @@ impl LedgerStore for PostgresLedgerStore {
         if let Some(l) = f.ledger_id {
             q = q.filter(identities::ledger_id.eq(l.0));
         }
-        q.load(&mut conn).map_err(from_diesel)?.into_iter().map(Identity::try_from).collect()
+        q.load(&mut conn)
+            .map_err(from_diesel)?
+            .into_iter()
+            .map(Identity::try_from)
+            .collect()
     }
 
     fn insert_account(&self, account: &Account) -> Result<(), LedgerError> {
@@ -491,7 +526,11 @@ impl LedgerStore for PostgresLedgerStore {
         if let Some(after) = page.after {
             q = q.filter(categories::id.gt(after));
         }
-        q.load(&mut conn).map_err(from_diesel)?.into_iter().map(Category::try_from).collect()
+        q.load(&mut conn)
+            .map_err(from_diesel)?
+            .into_iter()
+            .map(Category::try_from)
+            .collect()
     }
 
     fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError> {
@@ -546,7 +585,10 @@ impl LedgerStore for PostgresLedgerStore {
         let rows: Vec<(Option<Uuid>, Option<Uuid>)> = category_members::table
             .filter(category_members::category_id.eq(category.0))
             .order(category_members::position)
-            .select((category_members::member_account_id, category_members::member_category_id))
+            .select((
+                category_members::member_account_id,
+                category_members::member_category_id,
+            ))
             .load(&mut conn)
             .map_err(from_diesel)?;
         rows.into_iter()
@@ -577,4 +619,3 @@ impl LedgerStore for PostgresLedgerStore {
         Ok(self.get_accounts(&ids)?.into_values().collect())
     }
 }
-

@@ -11,10 +11,10 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use diesel::pg::PgConnection;
-use diesel::{sql_query, Connection, RunQueryDsl};
+use diesel::{Connection, RunQueryDsl, sql_query};
 use uuid::Uuid;
 
-use crate::{connect, run_migrations, PgPool, PostgresLedgerStore};
+use crate::{PgPool, PostgresLedgerStore, connect, run_migrations};
 
 const TEMPLATE_LOCK_KEY: i64 = 0x5445_4d50_4c54; // "TEMPLT"
 
@@ -39,7 +39,11 @@ pub fn server_url() -> String {
         .env_remove("DATABASE_URL")
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-    assert!(out.status.success(), "scripts/db.sh up failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "scripts/db.sh up failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
@@ -65,15 +69,21 @@ fn admin(server: &str) -> PgConnection {
 /// lock: test processes start in parallel) and returns its name.
 fn template(server: &str, conn: &mut PgConnection) -> String {
     let name = format!("wl_template_{:016x}", migrations_hash());
-    sql_query(format!("SELECT pg_advisory_lock({TEMPLATE_LOCK_KEY})")).execute(conn).ok();
+    sql_query(format!("SELECT pg_advisory_lock({TEMPLATE_LOCK_KEY})"))
+        .execute(conn)
+        .ok();
     let exists = sql_query(format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"))
         .execute(conn)
         .unwrap_or(0)
         > 0;
     if !exists {
         let building = format!("{name}_building");
-        sql_query(format!("DROP DATABASE IF EXISTS {building}")).execute(conn).ok();
-        sql_query(format!("CREATE DATABASE {building}")).execute(conn).unwrap_or_else(|e| panic!("create template: {e}"));
+        sql_query(format!("DROP DATABASE IF EXISTS {building}"))
+            .execute(conn)
+            .ok();
+        sql_query(format!("CREATE DATABASE {building}"))
+            .execute(conn)
+            .unwrap_or_else(|e| panic!("create template: {e}"));
         {
             let mut t = PgConnection::establish(&format!("{server}/{building}")).unwrap_or_else(|e| panic!("{e}"));
             run_migrations(&mut t).unwrap_or_else(|e| panic!("migrations: {e}"));
@@ -82,7 +92,9 @@ fn template(server: &str, conn: &mut PgConnection) -> String {
             .execute(conn)
             .unwrap_or_else(|e| panic!("publish template: {e}"));
     }
-    sql_query(format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK_KEY})")).execute(conn).ok();
+    sql_query(format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK_KEY})"))
+        .execute(conn)
+        .ok();
     name
 }
 

@@ -1,9 +1,9 @@
 //! The same contract suite as the in-memory adapter, against PostgreSQL, each
 //! test on a fresh database.
 
-use ledger_contract::{contract_tests, StoreFactory};
-use ledger_postgres::testing::TestDatabase;
+use ledger_contract::{StoreFactory, contract_tests};
 use ledger_postgres::PostgresLedgerStore;
+use ledger_postgres::testing::TestDatabase;
 
 struct Postgres {
     db: TestDatabase,

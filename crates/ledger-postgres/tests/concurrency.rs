@@ -1,0 +1,92 @@
+//! Many threads × random wallet operations against PostgreSQL: no error but
+//! insufficient funds, no deadlock, every invariant at the end.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use ledger_contract::invariants::{all_accounts, all_transactions, check_wallet_ledger};
+use ledger_contract::{deposit, deposit_op, ledger, service, transfer_op, wallet, withdrawal_op};
+use ledger_domain::LedgerError;
+use ledger_postgres::testing::TestDatabase;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+const THREADS: usize = 16;
+const OPS_PER_THREAD: usize = 300;
+const WALLETS: usize = 50;
+
+#[test]
+fn sixteen_threads_of_random_wallet_operations_keep_every_invariant() {
+    let db = TestDatabase::create();
+    let svc = Arc::new(service(db.store(u32::try_from(THREADS).unwrap() + 2)));
+    let l = ledger(&svc);
+    let wallets: Vec<_> = (0..WALLETS).map(|i| wallet(&svc, &l, &format!("w{i}")).id).collect();
+    for w in &wallets {
+        deposit(&svc, &l, *w, "100.00");
+    }
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let rejected = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (svc, l, wallets) = (Arc::clone(&svc), l.clone(), wallets.clone());
+            let (acknowledged, rejected) = (Arc::clone(&acknowledged), Arc::clone(&rejected));
+            std::thread::spawn(move || {
+                let seed = [u8::try_from(t).unwrap(); 32];
+                let mut runner =
+                    TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+                // a few hot wallets get most of the traffic, so the same wallets
+                // are often on both sides of concurrent postings
+                let wallet = prop_oneof![3 => 0..5usize, 1 => 0..WALLETS];
+                let op = (0..10u8, wallet.clone(), wallet, 1u32..=8_000);
+                for _ in 0..OPS_PER_THREAD {
+                    let (kind, a, b, cents) = op.new_tree(&mut runner).unwrap().current();
+                    let amount = bigdecimal::BigDecimal::new(cents.into(), 2).to_string();
+                    let result = match kind {
+                        0..=2 => svc.deposit(deposit_op(&l, wallets[a], &amount)),
+                        3..=8 if a != b => svc.transfer(transfer_op(&l, wallets[a], wallets[b], &amount)),
+                        _ => svc.withdraw(withdrawal_op(&l, wallets[a], &amount)),
+                    };
+                    match result {
+                        Ok(_) => acknowledged.fetch_add(1, Ordering::Relaxed),
+                        Err(LedgerError::InsufficientFunds { .. }) => rejected.fetch_add(1, Ordering::Relaxed),
+                        Err(e) => panic!("unexpected error: {e:?}"),
+                    };
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let elapsed = started.elapsed();
+    let acknowledged = acknowledged.load(Ordering::Relaxed);
+    let rejected = rejected.load(Ordering::Relaxed);
+    assert_eq!(acknowledged + rejected, THREADS * OPS_PER_THREAD);
+    let stored = all_transactions(svc.store(), l.id).len();
+    assert_eq!(
+        stored,
+        acknowledged + WALLETS,
+        "stored transactions = acknowledged ones (+ initial deposits)"
+    );
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+    for a in all_accounts(svc.store(), l.id) {
+        if a.kind == ledger_domain::AccountKind::Liability {
+            assert!(a.balances().posted.amount >= bigdecimal::BigDecimal::from(0));
+        }
+    }
+    assert!(rejected > 0, "the load must exercise the insufficient-funds path");
+    eprintln!(
+        "concurrency: {} operations on {THREADS} threads over {WALLETS} wallets: {acknowledged} acknowledged, {rejected} insufficient_funds, {:.2?} ({:.0} ops/s)",
+        THREADS * OPS_PER_THREAD,
+        elapsed,
+        f64_rate(THREADS * OPS_PER_THREAD, elapsed)
+    );
+}
+
+#[allow(clippy::as_conversions, clippy::float_arithmetic)]
+fn f64_rate(n: usize, d: std::time::Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
