@@ -1,5 +1,7 @@
 //! The contract suite against the in-memory adapter.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use ledger_contract::{StoreFactory, contract_tests};
 use ledger_memory::MemoryLedgerStore;
 

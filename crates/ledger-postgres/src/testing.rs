@@ -27,10 +27,10 @@ pub fn server_url() -> String {
     if let Ok(url) = std::env::var("LEDGER_TEST_DATABASE_SERVER") {
         return url.trim_end_matches('/').to_owned();
     }
-    if let Ok(url) = std::env::var("DATABASE_URL") {
-        if let Some((server, _db)) = url.rsplit_once('/') {
-            return server.to_owned();
-        }
+    if let Ok(url) = std::env::var("DATABASE_URL")
+        && let Some((server, _db)) = url.rsplit_once('/')
+    {
+        return server.to_owned();
     }
     let script = workspace_root().join("scripts/db.sh");
     let out = Command::new("bash")

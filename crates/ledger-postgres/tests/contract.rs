@@ -1,6 +1,8 @@
 //! The same contract suite as the in-memory adapter, against PostgreSQL, each
 //! test on a fresh database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use ledger_contract::{StoreFactory, contract_tests};
 use ledger_postgres::PostgresLedgerStore;
 use ledger_postgres::testing::TestDatabase;

@@ -1,6 +1,8 @@
 //! Rules the database enforces by itself, one test per rule (in the spirit of
 //! crates.io's `schema_details.rs`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use diesel::prelude::*;
 use diesel::sql_query;
 use diesel::sql_types::{BigInt, Text};
