@@ -128,9 +128,15 @@ CREATE TABLE api_keys (
 CREATE TABLE idempotency_keys (
     api_key_id      uuid        NOT NULL REFERENCES api_keys (id),
     key             text        NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+    -- hash of method, path and body: the same key with another request is refused
     request_hash    text        NOT NULL,
+    -- NULL while the first request runs
     response_status integer,
+    -- 'transaction': the created transaction, stored in the posting's own
+    -- database transaction; 'rendered': a response body as sent
+    response_kind   text CHECK (response_kind IN ('transaction', 'rendered')),
     response_body   jsonb,
+    CHECK ((response_status IS NULL) = (response_kind IS NULL) AND (response_kind IS NULL) = (response_body IS NULL)),
     created_at      timestamptz NOT NULL,
     PRIMARY KEY (api_key_id, key)
 );

@@ -156,7 +156,9 @@ macro_rules! contract_tests {
             concurrent_transfers_never_overdraw,
             concurrent_system_account_creation_yields_one_account,
             random_operation_sequences_keep_every_invariant,
-            random_operations_from_several_threads_keep_every_invariant
+            random_operations_from_several_threads_keep_every_invariant,
+            idempotency_records_complete_with_the_posting,
+            api_keys_are_found_by_hash_only
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {

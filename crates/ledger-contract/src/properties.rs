@@ -136,7 +136,7 @@ fn reverse_and_check<S: LedgerStore>(
     id: TransactionId,
 ) -> Result<ledger_domain::Transaction, LedgerError> {
     let original = svc.get_transaction(id)?;
-    let reversal = svc.reverse_transaction(id)?;
+    let reversal = svc.reverse_transaction(id, None)?;
     let original_effect = counter_deltas(None, &original);
     let reversal_effect = counter_deltas(None, &reversal);
     for (account, delta) in &original_effect {

@@ -273,7 +273,10 @@ pub fn an_archived_transaction_cannot_be_posted<F: StoreFactory>(f: &F) {
         svc.post_transaction(p.id()),
         Err(LedgerError::InvalidTransition { .. })
     ));
-    assert!(matches!(svc.reverse_transaction(p.id()), Err(LedgerError::Conflict(_))));
+    assert!(matches!(
+        svc.reverse_transaction(p.id(), None),
+        Err(LedgerError::Conflict(_))
+    ));
     assert_eq!(svc.get_account(w.id).unwrap().balances().pending.amount, dec("0"));
     let missing = ledger_domain::TransactionId(uuid::Uuid::now_v7());
     assert!(matches!(
@@ -295,7 +298,7 @@ pub fn reversal_restores_every_balance_and_links_both_ways<F: StoreFactory>(f: &
     };
     let before = snapshot(&svc);
     let t = svc.withdraw(withdrawal_op(&l, w.id, "100.00")).unwrap();
-    let r = svc.reverse_transaction(t.id()).unwrap();
+    let r = svc.reverse_transaction(t.id(), None).unwrap();
     assert_eq!(r.reverses_id(), Some(t.id()));
     assert_eq!(r.status(), TransactionStatus::Posted);
     for (orig, rev) in t.entries().iter().zip(r.entries()) {
@@ -318,15 +321,18 @@ pub fn a_transaction_is_reversed_at_most_once<F: StoreFactory>(f: &F) {
     let l = ledger(&svc);
     let w = wallet(&svc, &l, "w");
     let t = deposit(&svc, &l, w.id, "10.00");
-    let r = svc.reverse_transaction(t.id()).unwrap();
-    assert!(matches!(svc.reverse_transaction(t.id()), Err(LedgerError::Conflict(_))));
+    let r = svc.reverse_transaction(t.id(), None).unwrap();
+    assert!(matches!(
+        svc.reverse_transaction(t.id(), None),
+        Err(LedgerError::Conflict(_))
+    ));
     // concurrent second reversals: exactly zero more succeed
     let t2 = deposit(&svc, &l, w.id, "10.00").id();
     let svc = Arc::new(svc);
     let wins: usize = (0..4)
         .map(|_| {
             let svc = Arc::clone(&svc);
-            thread::spawn(move || svc.reverse_transaction(t2).is_ok())
+            thread::spawn(move || svc.reverse_transaction(t2, None).is_ok())
         })
         .collect::<Vec<_>>()
         .into_iter()
@@ -334,7 +340,7 @@ pub fn a_transaction_is_reversed_at_most_once<F: StoreFactory>(f: &F) {
         .sum();
     assert_eq!(wins, 1);
     // reversing the reversal is allowed (it is a posted transaction) and nets to zero
-    svc.reverse_transaction(r.id()).unwrap();
+    svc.reverse_transaction(r.id(), None).unwrap();
     assert_eq!(posted(&svc, w.id), "10.00");
     check_wallet_ledger(svc.store(), l.id).unwrap();
 }
@@ -345,7 +351,7 @@ pub fn reversal_that_would_overdraw_is_refused<F: StoreFactory>(f: &F) {
     let (a, b) = (wallet(&svc, &l, "a"), wallet(&svc, &l, "b"));
     let d = deposit(&svc, &l, a.id, "10.00");
     svc.transfer(transfer_op(&l, a.id, b.id, "10.00")).unwrap();
-    let err = svc.reverse_transaction(d.id()).unwrap_err();
+    let err = svc.reverse_transaction(d.id(), None).unwrap_err();
     assert!(matches!(err, LedgerError::InsufficientFunds { .. }), "{err:?}");
     assert_eq!(svc.get_transaction(d.id()).unwrap().reversed_by_id(), None);
 }
@@ -394,11 +400,12 @@ pub fn unbalanced_and_short_transactions_never_exist<F: StoreFactory>(f: &F) {
                 line(b.id, Direction::Debit, "10"),
                 line(a.id, Direction::Credit, "9.99"),
             ]),
+            None,
         )
         .unwrap_err();
     assert!(matches!(err, LedgerError::Unbalanced { .. }), "{err:?}");
     let err = svc
-        .create_transaction(l.id, draft(vec![line(b.id, Direction::Debit, "10")]))
+        .create_transaction(l.id, draft(vec![line(b.id, Direction::Debit, "10")]), None)
         .unwrap_err();
     assert!(matches!(err, LedgerError::Validation { .. }));
     let err = svc
@@ -408,6 +415,7 @@ pub fn unbalanced_and_short_transactions_never_exist<F: StoreFactory>(f: &F) {
                 line(b.id, Direction::Debit, "0"),
                 line(a.id, Direction::Credit, "0"),
             ]),
+            None,
         )
         .unwrap_err();
     assert!(matches!(err, LedgerError::Validation { .. }));
@@ -418,6 +426,7 @@ pub fn unbalanced_and_short_transactions_never_exist<F: StoreFactory>(f: &F) {
                 line(b.id, Direction::Debit, "1.001"),
                 line(a.id, Direction::Credit, "1.001"),
             ]),
+            None,
         )
         .unwrap_err();
     assert!(matches!(err, LedgerError::Validation { .. }));
@@ -429,6 +438,7 @@ pub fn unbalanced_and_short_transactions_never_exist<F: StoreFactory>(f: &F) {
                 line(b.id, Direction::Debit, "1"),
                 line(missing, Direction::Credit, "1"),
             ]),
+            None,
         )
         .unwrap_err();
     assert!(matches!(err, LedgerError::NotFound { .. }));
@@ -441,6 +451,7 @@ pub fn unbalanced_and_short_transactions_never_exist<F: StoreFactory>(f: &F) {
                 line(a.id, Direction::Credit, "7.50"),
                 line(a.id, Direction::Credit, "2.50"),
             ]),
+            None,
         )
         .unwrap();
     assert_eq!(ok.entries().len(), 3);
@@ -470,7 +481,7 @@ pub fn entries_on_another_ledgers_accounts_are_refused<F: StoreFactory>(f: &F) {
         ..Default::default()
     };
     assert!(matches!(
-        svc.create_transaction(l1.id, draft),
+        svc.create_transaction(l1.id, draft, None),
         Err(LedgerError::CrossLedger)
     ));
     let err = svc.transfer(transfer_op(&l1, a.id, b.id, "1")).unwrap_err();
@@ -503,7 +514,7 @@ pub fn multi_currency_transaction_balances_per_currency<F: StoreFactory>(f: &F) 
         ..Default::default()
     };
     assert!(matches!(
-        svc.create_transaction(l.id, unbalanced),
+        svc.create_transaction(l.id, unbalanced, None),
         Err(LedgerError::Unbalanced { .. })
     ));
     let wrong_currency = TransactionDraft {
@@ -514,7 +525,7 @@ pub fn multi_currency_transaction_balances_per_currency<F: StoreFactory>(f: &F) 
         ..Default::default()
     };
     assert!(matches!(
-        svc.create_transaction(l.id, wrong_currency),
+        svc.create_transaction(l.id, wrong_currency, None),
         Err(LedgerError::CurrencyMismatch { .. })
     ));
     let ok = TransactionDraft {
@@ -526,7 +537,7 @@ pub fn multi_currency_transaction_balances_per_currency<F: StoreFactory>(f: &F) 
         ],
         ..Default::default()
     };
-    svc.create_transaction(l.id, ok).unwrap();
+    svc.create_transaction(l.id, ok, None).unwrap();
     assert_eq!(posted(&svc, we.id), "9.00");
 }
 
@@ -836,4 +847,79 @@ pub fn random_operation_sequences_keep_every_invariant<F: StoreFactory>(f: &F) {
 
 pub fn random_operations_from_several_threads_keep_every_invariant<F: StoreFactory>(f: &F) {
     crate::properties::concurrent(f);
+}
+
+pub fn idempotency_records_complete_with_the_posting<F: StoreFactory>(f: &F)
+where
+    F::Store: ledger_domain::access::IdempotencyStore + ledger_domain::access::ApiKeyStore,
+{
+    use ledger_domain::access::{ApiKeyStore, Claim, IdempotencyMark, IdempotencyStore, StoredBody, StoredResponse};
+    let store = f.store();
+    let key = test_key();
+    store.insert_api_key(&key).unwrap();
+    let svc = service(store.clone());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    let mark = IdempotencyMark {
+        api_key_id: key.id,
+        key: "k-1".into(),
+    };
+    let now = Utc::now();
+    assert_eq!(store.claim(&mark, "hash-a", now).unwrap(), Claim::Fresh);
+    assert_eq!(store.claim(&mark, "hash-a", now).unwrap(), Claim::InFlight);
+    assert_eq!(store.claim(&mark, "hash-b", now).unwrap(), Claim::Mismatch);
+    let mut op = deposit_op(&l, w.id, "10.00");
+    op.options.idempotency = Some(mark.clone());
+    let t = svc.deposit(op).unwrap();
+    match store.claim(&mark, "hash-a", now).unwrap() {
+        Claim::Completed(StoredResponse {
+            status: 201,
+            body: StoredBody::Transaction(v),
+        }) => {
+            let replayed: ledger_domain::Transaction = serde_json::from_value(v).unwrap();
+            assert_eq!(replayed, t);
+        }
+        other => panic!("expected the stored transaction, got {other:?}"),
+    }
+    // a released claim can be taken again; a rendered response is kept as is
+    let other = IdempotencyMark {
+        api_key_id: mark.api_key_id,
+        key: "k-2".into(),
+    };
+    assert_eq!(store.claim(&other, "h", now).unwrap(), Claim::Fresh);
+    store.release(&other).unwrap();
+    assert_eq!(store.claim(&other, "h", now).unwrap(), Claim::Fresh);
+    let rendered = StoredResponse {
+        status: 422,
+        body: StoredBody::Rendered(serde_json::json!({"type": "insufficient_funds"})),
+    };
+    store.complete(&other, &rendered).unwrap();
+    assert_eq!(store.claim(&other, "h", now).unwrap(), Claim::Completed(rendered));
+}
+
+pub fn api_keys_are_found_by_hash_only<F: StoreFactory>(f: &F)
+where
+    F::Store: ledger_domain::access::ApiKeyStore,
+{
+    use ledger_domain::access::ApiKeyStore;
+    let store = f.store();
+    let before = store.count_api_keys().unwrap();
+    let key = test_key();
+    store.insert_api_key(&key).unwrap();
+    assert_eq!(store.find_api_key(&key.key_hash).unwrap(), Some(key));
+    assert_eq!(store.find_api_key("nope").unwrap(), None);
+    assert_eq!(store.count_api_keys().unwrap(), before + 1);
+}
+
+fn test_key() -> ledger_domain::access::ApiKey {
+    use ledger_domain::access::{ApiKey, Scope};
+    ApiKey {
+        id: uuid::Uuid::now_v7(),
+        name: "ci".into(),
+        prefix: "wlk_abcd".into(),
+        key_hash: format!("hash-{}", uuid::Uuid::now_v7()),
+        scope: Scope::Write,
+        created_at: ledger_domain::ports::truncate_to_micros(Utc::now()),
+        revoked_at: None,
+    }
 }

@@ -5,6 +5,7 @@
 //! categories ([`category`]), the ports ([`ports`]) and the use cases
 //! ([`service`]). No I/O, no database, no web framework.
 
+pub mod access;
 pub mod account;
 pub mod category;
 pub mod error;

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::AccountKind;
+use crate::access::IdempotencyMark;
 use crate::account::{Account, BalanceCounters};
 use crate::category::{Category, CategoryMember};
 use crate::error::LedgerError;
@@ -61,7 +62,12 @@ impl IdGenerator for UuidV7Generator {
 pub enum JournalWrite {
     /// Store a new pending or posted transaction: lock the accounts whose
     /// available balance it lowers, check their limits, insert, update counters.
-    Record(Transaction),
+    /// With an idempotency mark, the adapter stores the created transaction as
+    /// the mark's response in the same atomic unit (status 201).
+    Record {
+        transaction: Transaction,
+        idempotency: Option<IdempotencyMark>,
+    },
     /// pending → posted or pending → archived.
     Transition {
         transaction_id: TransactionId,
@@ -70,7 +76,10 @@ pub enum JournalWrite {
     },
     /// Store `reversal` (already built from the original) and link the original
     /// to it, refusing if the original was reversed meanwhile.
-    Reverse { reversal: Transaction },
+    Reverse {
+        reversal: Transaction,
+        idempotency: Option<IdempotencyMark>,
+    },
 }
 
 /// Keyset pagination: items after `after` in id order (ids are time-ordered).
@@ -132,6 +141,11 @@ pub struct StatementEntry {
 
 /// Persistence for the ledger. Implementations must make every method atomic.
 pub trait LedgerStore: Send + Sync + 'static {
+    /// Whether the storage answers (readiness).
+    fn ping(&self) -> Result<(), LedgerError> {
+        Ok(())
+    }
+
     // --- ledgers and identities ---
     fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError>;
     fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError>;
@@ -184,5 +198,45 @@ pub trait LedgerStore: Send + Sync + 'static {
     fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError>;
     fn category_members(&self, category: CategoryId) -> Result<Vec<CategoryMember>, LedgerError>;
     /// Every account reachable from the category, each once, with counters.
+    fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError>;
+}
+
+/// Every port behind one pointer, so adapters can be chosen at run time.
+pub trait FullStore: LedgerStore + crate::access::ApiKeyStore + crate::access::IdempotencyStore {}
+impl<T: LedgerStore + crate::access::ApiKeyStore + crate::access::IdempotencyStore> FullStore for T {}
+
+macro_rules! forward_store {
+    ($($(#[$m:meta])* fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        impl<T: LedgerStore + ?Sized> LedgerStore for std::sync::Arc<T> {
+            $(fn $name(&self $(, $arg: $ty)*) -> $ret { (**self).$name($($arg),*) })*
+        }
+    };
+}
+
+forward_store! {
+    fn ping(&self) -> Result<(), LedgerError>;
+    fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError>;
+    fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError>;
+    fn list_ledgers(&self, page: &PageRequest) -> Result<Vec<Ledger>, LedgerError>;
+    fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError>;
+    fn get_identity(&self, id: IdentityId) -> Result<Option<Identity>, LedgerError>;
+    fn list_identities(&self, filter: &IdentityFilter) -> Result<Vec<Identity>, LedgerError>;
+    fn insert_account(&self, account: &Account) -> Result<(), LedgerError>;
+    fn ensure_account(&self, account: &Account) -> Result<Account, LedgerError>;
+    fn get_account(&self, id: AccountId) -> Result<Option<Account>, LedgerError>;
+    fn get_accounts(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError>;
+    fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, LedgerError>;
+    fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError>;
+    fn statement(&self, id: AccountId, after: Option<&StatementCursor>, limit: usize) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError>;
+    fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError>;
+    fn write_many(&self, writes: Vec<JournalWrite>) -> Vec<Result<Transaction, LedgerError>>;
+    fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError>;
+    fn find_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError>;
+    fn list_transactions(&self, filter: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError>;
+    fn insert_category(&self, category: &Category) -> Result<(), LedgerError>;
+    fn get_category(&self, id: CategoryId) -> Result<Option<Category>, LedgerError>;
+    fn list_categories(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<Category>, LedgerError>;
+    fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError>;
+    fn category_members(&self, category: CategoryId) -> Result<Vec<CategoryMember>, LedgerError>;
     fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError>;
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::Metadata;
+use crate::access::IdempotencyMark;
 use crate::account::{Account, AccountKind, BalanceCounters, Balances, NewAccount, NormalBalance, OverdraftLimit};
 use crate::category::{Category, CategoryMember, NewCategory, aggregate_balances};
 use crate::error::LedgerError;
@@ -30,6 +31,9 @@ pub struct OperationOptions {
     pub external_id: Option<String>,
     pub description: Option<String>,
     pub metadata: Metadata,
+    /// Stores the created transaction as this idempotency key's response, in
+    /// the same atomic unit as the posting.
+    pub idempotency: Option<IdempotencyMark>,
 }
 
 #[derive(Debug, Clone)]
@@ -288,7 +292,12 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
 
     /// A generic multi-leg transaction.
     #[tracing::instrument(skip(self, draft))]
-    pub fn create_transaction(&self, ledger_id: LedgerId, draft: TransactionDraft) -> Result<Transaction, LedgerError> {
+    pub fn create_transaction(
+        &self,
+        ledger_id: LedgerId,
+        draft: TransactionDraft,
+        idempotency: Option<IdempotencyMark>,
+    ) -> Result<Transaction, LedgerError> {
         self.get_ledger(ledger_id)?;
         validate_common(draft.external_id.as_deref(), draft.description.as_deref())?;
         let ids: Vec<AccountId> = draft.entries.iter().map(|e| e.account_id).collect();
@@ -300,10 +309,14 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             &accounts,
             self.clock.now(),
         )?;
-        self.record(transaction)
+        self.record(transaction, idempotency)
     }
 
-    fn record(&self, transaction: Transaction) -> Result<Transaction, LedgerError> {
+    fn record(
+        &self,
+        transaction: Transaction,
+        idempotency: Option<IdempotencyMark>,
+    ) -> Result<Transaction, LedgerError> {
         if let Some(external_id) = transaction.external_id()
             && self
                 .store
@@ -312,7 +325,10 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         {
             return Err(duplicate_external_id(external_id));
         }
-        self.store.write(JournalWrite::Record(transaction))
+        self.store.write(JournalWrite::Record {
+            transaction,
+            idempotency,
+        })
     }
 
     pub fn get_transaction(&self, id: TransactionId) -> Result<Transaction, LedgerError> {
@@ -352,10 +368,14 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
 
     /// Undoes a posted transaction with a new posted one, every direction swapped.
     #[tracing::instrument(skip(self))]
-    pub fn reverse_transaction(&self, id: TransactionId) -> Result<Transaction, LedgerError> {
+    pub fn reverse_transaction(
+        &self,
+        id: TransactionId,
+        idempotency: Option<IdempotencyMark>,
+    ) -> Result<Transaction, LedgerError> {
         let original = self.get_transaction(id)?;
         let reversal = original.reversal(TransactionId(self.ids.next_id()), self.clock.now())?;
-        self.store.write(JournalWrite::Reverse { reversal })
+        self.store.write(JournalWrite::Reverse { reversal, idempotency })
     }
 
     // ------------------------------------------------------ wallet operations
@@ -426,6 +446,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         accounts: impl IntoIterator<Item = &'a Account>,
     ) -> Result<Transaction, LedgerError> {
         validate_common(options.external_id.as_deref(), options.description.as_deref())?;
+        let idempotency = options.idempotency;
         let mut metadata = options.metadata;
         metadata.insert("transaction_type".to_owned(), Value::String(kind.to_owned()));
         let draft = TransactionDraft {
@@ -445,7 +466,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             &accounts,
             self.clock.now(),
         )?;
-        self.record(transaction)
+        self.record(transaction, idempotency)
     }
 
     fn amount(&self, value: &BigDecimal, currency: Currency) -> Result<Amount, LedgerError> {

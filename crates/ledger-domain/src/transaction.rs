@@ -116,7 +116,8 @@ pub struct TransactionDraft {
 /// A journal entry. Private fields: the only ways to obtain one are
 /// [`Transaction::create`] (validates everything), [`Transaction::restore`]
 /// (re-validates stored data) and the transitions below.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "TransactionRecord")]
 pub struct Transaction {
     id: TransactionId,
     ledger_id: LedgerId,
@@ -133,7 +134,7 @@ pub struct Transaction {
 }
 
 /// Stored fields of a transaction, for adapters rebuilding one.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct TransactionRecord {
     pub id: TransactionId,
     pub ledger_id: LedgerId,
@@ -150,6 +151,13 @@ pub struct TransactionRecord {
 }
 
 pub const MAX_ENTRIES: usize = 500;
+
+impl TryFrom<TransactionRecord> for Transaction {
+    type Error = LedgerError;
+    fn try_from(record: TransactionRecord) -> Result<Self, LedgerError> {
+        Self::restore(record)
+    }
+}
 
 impl Transaction {
     /// Validates a draft against the accounts it names and builds the transaction.

@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use ledger_domain::access::{
+    ApiKey, ApiKeyStore, Claim, IdempotencyMark, IdempotencyStore, StoredResponse, transaction_snapshot,
+};
 use ledger_domain::category::creates_cycle;
 use ledger_domain::ports::{
     AccountFilter, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor, StatementEntry,
@@ -32,6 +35,8 @@ struct State {
     external_ids: HashMap<(LedgerId, String), TransactionId>,
     categories: BTreeMap<CategoryId, Category>,
     members: HashMap<CategoryId, Vec<CategoryMember>>,
+    api_keys: HashMap<String, ApiKey>,
+    idempotency: HashMap<IdempotencyMark, (String, Option<StoredResponse>)>,
 }
 
 /// Thread-safe in-memory store; clones share the same state.
@@ -311,11 +316,22 @@ impl LedgerStore for MemoryLedgerStore {
 
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError> {
         let mut state = self.lock()?;
-        match write {
-            JournalWrite::Record(t) => state.record(t),
-            JournalWrite::Transition { transaction_id, to, at } => state.transition(transaction_id, to, at),
-            JournalWrite::Reverse { reversal } => state.reverse(reversal),
+        let (result, mark) = match write {
+            JournalWrite::Record {
+                transaction,
+                idempotency,
+            } => (state.record(transaction), idempotency),
+            JournalWrite::Transition { transaction_id, to, at } => (state.transition(transaction_id, to, at), None),
+            JournalWrite::Reverse { reversal, idempotency } => (state.reverse(reversal), idempotency),
+        };
+        // Under the same lock as the write: the key's response and the posting
+        // become visible together.
+        if let (Ok(t), Some(mark)) = (&result, mark)
+            && let Some(slot) = state.idempotency.get_mut(&mark)
+        {
+            slot.1 = Some(transaction_snapshot(t)?);
         }
+        result
     }
 
     fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError> {
@@ -415,5 +431,47 @@ impl LedgerStore for MemoryLedgerStore {
             }
         }
         Ok(out)
+    }
+}
+
+impl ApiKeyStore for MemoryLedgerStore {
+    fn insert_api_key(&self, key: &ApiKey) -> Result<(), LedgerError> {
+        self.lock()?.api_keys.insert(key.key_hash.clone(), key.clone());
+        Ok(())
+    }
+
+    fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, LedgerError> {
+        Ok(self.lock()?.api_keys.get(key_hash).cloned())
+    }
+
+    fn count_api_keys(&self) -> Result<u64, LedgerError> {
+        Ok(u64::try_from(self.lock()?.api_keys.len()).unwrap_or(u64::MAX))
+    }
+}
+
+impl IdempotencyStore for MemoryLedgerStore {
+    fn claim(&self, mark: &IdempotencyMark, request_hash: &str, _now: DateTime<Utc>) -> Result<Claim, LedgerError> {
+        let mut state = self.lock()?;
+        match state.idempotency.get(mark) {
+            None => {
+                state.idempotency.insert(mark.clone(), (request_hash.to_owned(), None));
+                Ok(Claim::Fresh)
+            }
+            Some((hash, _)) if hash != request_hash => Ok(Claim::Mismatch),
+            Some((_, Some(response))) => Ok(Claim::Completed(response.clone())),
+            Some((_, None)) => Ok(Claim::InFlight),
+        }
+    }
+
+    fn complete(&self, mark: &IdempotencyMark, response: &StoredResponse) -> Result<(), LedgerError> {
+        if let Some(slot) = self.lock()?.idempotency.get_mut(mark) {
+            slot.1 = Some(response.clone());
+        }
+        Ok(())
+    }
+
+    fn release(&self, mark: &IdempotencyMark) -> Result<(), LedgerError> {
+        self.lock()?.idempotency.remove(mark);
+        Ok(())
     }
 }

@@ -4,6 +4,7 @@
 //! Callers on an async runtime must run these methods on a blocking pool (the
 //! HTTP adapter uses `web::block`).
 
+mod access;
 mod error;
 mod journal;
 mod rows;

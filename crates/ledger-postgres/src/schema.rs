@@ -80,6 +80,7 @@ diesel::table! {
         key -> Text,
         request_hash -> Text,
         response_status -> Nullable<Int4>,
+        response_kind -> Nullable<Text>,
         response_body -> Nullable<Jsonb>,
         created_at -> Timestamptz,
     }

@@ -66,22 +66,15 @@ impl PostgresLedgerStore {
         &self.pool
     }
 
-    fn conn(&self) -> Result<PgPooled, LedgerError> {
+    pub(crate) fn conn(&self) -> Result<PgPooled, LedgerError> {
         self.pool.get().map_err(pool_error)
     }
 
     /// Runs `f` in one database transaction.
-    fn tx<T>(&self, f: impl FnOnce(&mut PgConnection) -> Result<T, TxError>) -> Result<T, LedgerError> {
+    pub(crate) fn tx<T>(&self, f: impl FnOnce(&mut PgConnection) -> Result<T, TxError>) -> Result<T, LedgerError> {
         let mut pooled = self.conn()?;
         let conn: &mut PgConnection = &mut pooled;
         conn.transaction(f).map_err(LedgerError::from)
-    }
-
-    /// True when the database answers (readiness probe).
-    pub fn ping(&self) -> Result<(), LedgerError> {
-        let mut conn = self.conn()?;
-        sql_query("SELECT 1").execute(&mut conn).map_err(from_diesel)?;
-        Ok(())
     }
 
     fn insert_account_in(conn: &mut PgConnection, account: &Account) -> Result<(), TxError> {
@@ -194,6 +187,12 @@ struct IdRow {
 }
 
 impl LedgerStore for PostgresLedgerStore {
+    fn ping(&self) -> Result<(), LedgerError> {
+        let mut conn = self.conn()?;
+        sql_query("SELECT 1").execute(&mut conn).map_err(from_diesel)?;
+        Ok(())
+    }
+
     fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError> {
         let mut conn = self.conn()?;
         diesel::insert_into(ledgers::table)
@@ -425,16 +424,27 @@ impl LedgerStore for PostgresLedgerStore {
     }
 
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError> {
-        self.tx(|conn| match write {
-            JournalWrite::Record(t) => {
-                journal::record(conn, &t)?;
-                Ok(t)
+        self.tx(|conn| {
+            let (written, mark) = match write {
+                JournalWrite::Record {
+                    transaction,
+                    idempotency,
+                } => {
+                    journal::record(conn, &transaction)?;
+                    (transaction, idempotency)
+                }
+                JournalWrite::Transition { transaction_id, to, at } => {
+                    (journal::transition(conn, transaction_id, to, at)?, None)
+                }
+                JournalWrite::Reverse { reversal, idempotency } => {
+                    journal::reverse(conn, &reversal)?;
+                    (reversal, idempotency)
+                }
+            };
+            if let Some(mark) = mark {
+                crate::access::complete_with_transaction(conn, &mark, &written)?;
             }
-            JournalWrite::Transition { transaction_id, to, at } => journal::transition(conn, transaction_id, to, at),
-            JournalWrite::Reverse { reversal } => {
-                journal::reverse(conn, &reversal)?;
-                Ok(reversal)
-            }
+            Ok(written)
         })
     }
 

@@ -1,0 +1,139 @@
+//! API keys and idempotency records: what the REST adapter needs persisted,
+//! expressed as ports so every store adapter can provide them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::LedgerError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Reads only.
+    Read,
+    /// Reads, and every write inside existing ledgers.
+    Write,
+    /// Everything, including opening ledgers.
+    Admin,
+}
+
+impl Scope {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "read" => Some(Self::Read),
+            "write" => Some(Self::Write),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    /// Whether a key of this scope may do what `needed` requires.
+    pub fn allows(&self, needed: Scope) -> bool {
+        *self >= needed
+    }
+}
+
+/// A stored API key: only a hash of the secret is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub name: String,
+    /// The first characters of the secret, to recognise a key in lists and logs.
+    pub prefix: String,
+    pub key_hash: String,
+    pub scope: Scope,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub trait ApiKeyStore: Send + Sync + 'static {
+    fn insert_api_key(&self, key: &ApiKey) -> Result<(), LedgerError>;
+    fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, LedgerError>;
+    fn count_api_keys(&self) -> Result<u64, LedgerError>;
+}
+
+/// Which idempotency record a request owns: keys are scoped per API key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyMark {
+    pub api_key_id: Uuid,
+    pub key: String,
+}
+
+/// How a stored response is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredBody {
+    /// The transaction as created, written in the same database transaction as
+    /// the posting itself; the adapter renders it again on replay.
+    Transaction(serde_json::Value),
+    /// A rendered response body.
+    Rendered(serde_json::Value),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: StoredBody,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// The key is new: this request runs and must complete or release it.
+    Fresh,
+    /// A request with this key and body finished; here is its response.
+    Completed(StoredResponse),
+    /// A request with this key and body is still running.
+    InFlight,
+    /// The key was used with another request body.
+    Mismatch,
+}
+
+pub trait IdempotencyStore: Send + Sync + 'static {
+    /// Atomically claims `mark` for a request with this fingerprint.
+    fn claim(&self, mark: &IdempotencyMark, request_hash: &str, now: DateTime<Utc>) -> Result<Claim, LedgerError>;
+    /// Stores the response of a claimed request.
+    fn complete(&self, mark: &IdempotencyMark, response: &StoredResponse) -> Result<(), LedgerError>;
+    /// Forgets a claim whose request failed on the server side, so it can be retried.
+    fn release(&self, mark: &IdempotencyMark) -> Result<(), LedgerError>;
+}
+
+impl<T: ApiKeyStore + ?Sized> ApiKeyStore for std::sync::Arc<T> {
+    fn insert_api_key(&self, key: &ApiKey) -> Result<(), LedgerError> {
+        (**self).insert_api_key(key)
+    }
+    fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, LedgerError> {
+        (**self).find_api_key(key_hash)
+    }
+    fn count_api_keys(&self) -> Result<u64, LedgerError> {
+        (**self).count_api_keys()
+    }
+}
+
+impl<T: IdempotencyStore + ?Sized> IdempotencyStore for std::sync::Arc<T> {
+    fn claim(&self, mark: &IdempotencyMark, request_hash: &str, now: DateTime<Utc>) -> Result<Claim, LedgerError> {
+        (**self).claim(mark, request_hash, now)
+    }
+    fn complete(&self, mark: &IdempotencyMark, response: &StoredResponse) -> Result<(), LedgerError> {
+        (**self).complete(mark, response)
+    }
+    fn release(&self, mark: &IdempotencyMark) -> Result<(), LedgerError> {
+        (**self).release(mark)
+    }
+}
+
+/// The stored body for a transaction created under an idempotency key.
+pub fn transaction_snapshot(transaction: &crate::Transaction) -> Result<StoredResponse, LedgerError> {
+    let value = serde_json::to_value(transaction).map_err(|e| LedgerError::Unknown(e.into()))?;
+    Ok(StoredResponse {
+        status: 201,
+        body: StoredBody::Transaction(value),
+    })
+}

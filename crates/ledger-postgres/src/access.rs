@@ -1,0 +1,175 @@
+//! API keys and idempotency records on PostgreSQL.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use ledger_domain::access::{
+    ApiKey, ApiKeyStore, Claim, IdempotencyMark, IdempotencyStore, Scope, StoredBody, StoredResponse,
+    transaction_snapshot,
+};
+use ledger_domain::{LedgerError, Transaction};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::PostgresLedgerStore;
+use crate::error::{TxError, corrupt, from_diesel};
+use crate::schema::{api_keys, idempotency_keys};
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]
+struct ApiKeyRow {
+    id: Uuid,
+    name: String,
+    prefix: String,
+    key_hash: String,
+    scope: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = idempotency_keys, check_for_backend(diesel::pg::Pg))]
+struct IdempotencyRow {
+    request_hash: String,
+    response_status: Option<i32>,
+    response_kind: Option<String>,
+    response_body: Option<Value>,
+}
+
+fn stored(status: u16, body: &StoredBody) -> (i32, &'static str, Value) {
+    match body {
+        StoredBody::Transaction(v) => (i32::from(status), "transaction", v.clone()),
+        StoredBody::Rendered(v) => (i32::from(status), "rendered", v.clone()),
+    }
+}
+
+fn set_response(conn: &mut PgConnection, mark: &IdempotencyMark, response: &StoredResponse) -> Result<(), TxError> {
+    let (status, kind, body) = stored(response.status, &response.body);
+    diesel::update(
+        idempotency_keys::table
+            .filter(idempotency_keys::api_key_id.eq(mark.api_key_id))
+            .filter(idempotency_keys::key.eq(&mark.key)),
+    )
+    .set((
+        idempotency_keys::response_status.eq(status),
+        idempotency_keys::response_kind.eq(kind),
+        idempotency_keys::response_body.eq(body),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Inside a posting's database transaction: the created transaction becomes the
+/// key's response atomically with the posting.
+pub(crate) fn complete_with_transaction(
+    conn: &mut PgConnection,
+    mark: &IdempotencyMark,
+    transaction: &Transaction,
+) -> Result<(), TxError> {
+    set_response(conn, mark, &transaction_snapshot(transaction)?)
+}
+
+impl ApiKeyStore for PostgresLedgerStore {
+    fn insert_api_key(&self, key: &ApiKey) -> Result<(), LedgerError> {
+        let row = ApiKeyRow {
+            id: key.id,
+            name: key.name.clone(),
+            prefix: key.prefix.clone(),
+            key_hash: key.key_hash.clone(),
+            scope: key.scope.as_str().to_owned(),
+            created_at: key.created_at,
+            revoked_at: key.revoked_at,
+        };
+        let mut conn = self.conn()?;
+        diesel::insert_into(api_keys::table)
+            .values(row)
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
+        Ok(())
+    }
+
+    fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, LedgerError> {
+        let mut conn = self.conn()?;
+        let row: Option<ApiKeyRow> = api_keys::table
+            .filter(api_keys::key_hash.eq(key_hash))
+            .select(ApiKeyRow::as_select())
+            .first(&mut conn)
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(|r| {
+            Ok(ApiKey {
+                scope: Scope::parse(&r.scope).ok_or_else(|| corrupt("scope", &r.scope))?,
+                id: r.id,
+                name: r.name,
+                prefix: r.prefix,
+                key_hash: r.key_hash,
+                created_at: r.created_at,
+                revoked_at: r.revoked_at,
+            })
+        })
+        .transpose()
+    }
+
+    fn count_api_keys(&self) -> Result<u64, LedgerError> {
+        let mut conn = self.conn()?;
+        let n: i64 = api_keys::table.count().get_result(&mut conn).map_err(from_diesel)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+impl IdempotencyStore for PostgresLedgerStore {
+    fn claim(&self, mark: &IdempotencyMark, request_hash: &str, now: DateTime<Utc>) -> Result<Claim, LedgerError> {
+        self.tx(|conn| {
+            let inserted = diesel::insert_into(idempotency_keys::table)
+                .values((
+                    idempotency_keys::api_key_id.eq(mark.api_key_id),
+                    idempotency_keys::key.eq(&mark.key),
+                    idempotency_keys::request_hash.eq(request_hash),
+                    idempotency_keys::created_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            if inserted == 1 {
+                return Ok(Claim::Fresh);
+            }
+            let row: IdempotencyRow = idempotency_keys::table
+                .filter(idempotency_keys::api_key_id.eq(mark.api_key_id))
+                .filter(idempotency_keys::key.eq(&mark.key))
+                .select(IdempotencyRow::as_select())
+                .first(conn)?;
+            if row.request_hash != request_hash {
+                return Ok(Claim::Mismatch);
+            }
+            Ok(
+                match (row.response_status, row.response_kind.as_deref(), row.response_body) {
+                    (Some(status), Some(kind), Some(body)) => {
+                        let status = u16::try_from(status).map_err(|_| corrupt("status", &status.to_string()))?;
+                        let body = if kind == "transaction" {
+                            StoredBody::Transaction(body)
+                        } else {
+                            StoredBody::Rendered(body)
+                        };
+                        Claim::Completed(StoredResponse { status, body })
+                    }
+                    _ => Claim::InFlight,
+                },
+            )
+        })
+    }
+
+    fn complete(&self, mark: &IdempotencyMark, response: &StoredResponse) -> Result<(), LedgerError> {
+        self.tx(|conn| set_response(conn, mark, response))
+    }
+
+    fn release(&self, mark: &IdempotencyMark) -> Result<(), LedgerError> {
+        let mut conn = self.conn()?;
+        diesel::delete(
+            idempotency_keys::table
+                .filter(idempotency_keys::api_key_id.eq(mark.api_key_id))
+                .filter(idempotency_keys::key.eq(&mark.key)),
+        )
+        .execute(&mut conn)
+        .map_err(from_diesel)?;
+        Ok(())
+    }
+}
