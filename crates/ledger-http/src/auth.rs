@@ -1,0 +1,157 @@
+//! API keys: random, shown once, stored as SHA-256 hashes, with a scope.
+//!
+//! The secret has 256 random bits, so a fast hash is enough (no password
+//! stretching is needed for keys nobody chose).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+use chrono::{DateTime, Utc};
+use ledger_domain::access::{ApiKey, Scope};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const KEY_PREFIX: &str = "wlk_";
+
+/// The caller of a `/v1` request, set by [`authenticate`].
+#[derive(Debug, Clone)]
+pub struct Caller(pub ApiKey);
+
+pub fn hash_key(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A new key: the secret (show it once) and what is stored.
+pub fn new_api_key(name: &str, scope: Scope, now: DateTime<Utc>) -> (String, ApiKey) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = format!("{KEY_PREFIX}{}", hex::encode(bytes));
+    let key = ApiKey {
+        id: Uuid::now_v7(),
+        name: name.to_owned(),
+        prefix: secret.chars().take(12).collect(),
+        key_hash: hash_key(&secret),
+        scope,
+        created_at: now,
+        revoked_at: None,
+    };
+    (secret, key)
+}
+
+/// Recently seen keys, so a request does not cost a database round trip for
+/// its key. Entries expire after a minute (revocations take effect by then).
+#[derive(Default)]
+pub struct KeyCache {
+    keys: Mutex<HashMap<String, (ApiKey, Instant)>>,
+}
+
+const CACHE_TTL: Duration = Duration::from_secs(60);
+
+impl KeyCache {
+    fn get(&self, hash: &str) -> Option<ApiKey> {
+        let keys = self.keys.lock().ok()?;
+        keys.get(hash).filter(|(_, at)| at.elapsed() < CACHE_TTL).map(|(k, _)| k.clone())
+    }
+
+    fn put(&self, key: ApiKey) {
+        if let Ok(mut keys) = self.keys.lock() {
+            if keys.len() > 10_000 {
+                keys.clear();
+            }
+            keys.insert(key.key_hash.clone(), (key, Instant::now()));
+        }
+    }
+}
+
+/// The scope a request needs: reads need `read`; opening a ledger needs
+/// `admin`; every other write needs `write`.
+pub fn required_scope(method: &Method, path: &str) -> Scope {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        Scope::Read
+    } else if path.trim_end_matches('/') == "/v1/ledgers" {
+        Scope::Admin
+    } else {
+        Scope::Write
+    }
+}
+
+async fn lookup(state: &AppState, secret: &str) -> Result<ApiKey, ApiError> {
+    let hash = hash_key(secret);
+    if let Some(key) = state.keys.get(&hash) {
+        return Ok(key);
+    }
+    let store = state.store.clone();
+    let lookup_hash = hash.clone();
+    let found = web::block(move || store.find_api_key(&lookup_hash)).await??;
+    let key = found.ok_or_else(|| ApiError::unauthorized("unknown API key"))?;
+    state.keys.put(key.clone());
+    Ok(key)
+}
+
+/// Middleware for `/v1`: `Authorization: Bearer <key>`, then the scope check.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(ApiError::internal)?;
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let secret = match header.as_deref().and_then(|h| h.strip_prefix("Bearer ")) {
+        Some(s) if !s.trim().is_empty() => s.trim().to_owned(),
+        _ => return Err(ApiError::unauthorized("send `Authorization: Bearer <api key>`").into()),
+    };
+    let key = lookup(&state, &secret).await?;
+    if key.revoked_at.is_some() {
+        return Err(ApiError::unauthorized("this API key was revoked").into());
+    }
+    let needed = required_scope(req.method(), req.path());
+    if !key.scope.allows(needed) {
+        return Err(ApiError::forbidden(format!(
+            "this key has scope `{}`; the request needs `{}`",
+            key.scope.as_str(),
+            needed.as_str()
+        ))
+        .into());
+    }
+    req.extensions_mut().insert(Caller(key));
+    next.call(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_random_and_only_their_hash_is_kept() {
+        let (a, ka) = new_api_key("a", Scope::Read, Utc::now());
+        let (b, _) = new_api_key("b", Scope::Read, Utc::now());
+        assert_ne!(a, b);
+        assert!(a.starts_with(KEY_PREFIX) && a.len() == KEY_PREFIX.len() + 64);
+        assert_eq!(ka.key_hash, hash_key(&a));
+        assert!(!ka.key_hash.contains(&a));
+    }
+
+    #[test]
+    fn scopes_follow_the_method_and_path() {
+        assert_eq!(required_scope(&Method::GET, "/v1/ledgers"), Scope::Read);
+        assert_eq!(required_scope(&Method::POST, "/v1/ledgers"), Scope::Admin);
+        assert_eq!(required_scope(&Method::POST, "/v1/deposits"), Scope::Write);
+        assert!(Scope::Admin.allows(Scope::Write) && !Scope::Read.allows(Scope::Write));
+    }
+}

@@ -1,0 +1,188 @@
+//! Request decoding: JSON bodies (size-limited, with field paths in errors),
+//! query strings (with `metadata[key]=value` filters) and opaque cursors.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON body with the fingerprint of the request it came in (method, path
+/// and bytes), for idempotency.
+#[derive(Debug)]
+pub struct ApiJson<T> {
+    pub value: T,
+    pub fingerprint: String,
+}
+
+pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(req.method().as_str().as_bytes());
+    h.update(b" ");
+    h.update(req.path().as_bytes());
+    h.update(b"\n");
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
+                ApiError::malformed(format!("the body is not valid JSON: {inner}"))
+            }
+            serde_json::error::Category::Data => {
+                let field = if path == "." { "body".to_owned() } else { path };
+                // serde's message without the position suffix
+                let message = inner.to_string();
+                let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+                ApiError::validation(field, message)
+            }
+        }
+    })
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let declared_too_large = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_some_and(|n| n > MAX_BODY_BYTES);
+        let bytes = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            if declared_too_large {
+                return Err(ApiError::too_large(MAX_BODY_BYTES));
+            }
+            let bytes = bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => ApiError::too_large(MAX_BODY_BYTES),
+                _ => {
+                    if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                        ApiError::too_large(MAX_BODY_BYTES)
+                    } else {
+                        ApiError::malformed(format!("cannot read the body: {e}"))
+                    }
+                }
+            })?;
+            let value = parse_json(&bytes)?;
+            Ok(ApiJson {
+                value,
+                fingerprint: fingerprint(&req, &bytes),
+            })
+        })
+    }
+}
+
+/// A parsed query string: typed parameters plus `metadata[key]=value` pairs.
+#[derive(Debug)]
+pub struct ListQuery<T> {
+    pub params: T,
+    pub metadata: Vec<(String, String)>,
+}
+
+pub fn parse_query<T: DeserializeOwned>(req: &HttpRequest) -> Result<ListQuery<T>, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::malformed(format!("query string: {e}")))?;
+    let mut metadata = Vec::new();
+    let mut rest = Vec::new();
+    for (k, v) in pairs {
+        if let Some(key) = k.strip_prefix("metadata[").and_then(|k| k.strip_suffix(']')) {
+            if key.is_empty() {
+                return Err(ApiError::validation("metadata", "metadata filters look like metadata[key]=value"));
+            }
+            metadata.push((key.to_owned(), v));
+        } else {
+            rest.push((k, v));
+        }
+    }
+    let encoded = serde_urlencoded::to_string(&rest).map_err(|e| ApiError::malformed(e.to_string()))?;
+    let params = serde_urlencoded::from_str::<T>(&encoded).map_err(|e| {
+        let message = e.to_string();
+        ApiError::validation("query", message)
+    })?;
+    Ok(ListQuery { params, metadata })
+}
+
+/// Page size: 1 to 100, default 50.
+pub fn page_limit(limit: Option<i64>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=100).contains(&n) => Ok(usize::try_from(n).unwrap_or(50)),
+        Some(_) => Err(ApiError::validation("limit", "must be between 1 and 100")),
+    }
+}
+
+/// Cursors are opaque to clients: hex of a versioned position.
+pub fn encode_cursor(position: &str) -> String {
+    hex::encode(format!("v1:{position}"))
+}
+
+pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
+    let invalid = || ApiError::validation("cursor", "not a cursor this API issued");
+    let bytes = hex::decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    text.strip_prefix("v1:").map(str::to_owned).ok_or_else(invalid)
+}
+
+pub fn decode_id_cursor(cursor: Option<&str>) -> Result<Option<Uuid>, ApiError> {
+    cursor
+        .map(|c| {
+            let position = decode_cursor(c)?;
+            Uuid::parse_str(&position).map_err(|_| ApiError::validation("cursor", "not a cursor this API issued"))
+        })
+        .transpose()
+}
+
+/// The next-page cursor for id-ordered lists: present when the page is full.
+pub fn next_id_cursor(last: Option<Uuid>, returned: usize, limit: usize) -> Option<String> {
+    if returned < limit {
+        return None;
+    }
+    last.map(|id| encode_cursor(&id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_forgeries() {
+        let id = Uuid::now_v7();
+        let c = encode_cursor(&id.to_string());
+        assert_eq!(decode_id_cursor(Some(&c)).unwrap(), Some(id));
+        assert!(decode_id_cursor(Some("zz")).is_err());
+        assert!(decode_id_cursor(Some(&hex::encode("v2:x"))).is_err());
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct T {
+            amount: String,
+        }
+        let e = parse_json::<T>(br#"{"amount": 5}"#).unwrap_err();
+        assert_eq!(e.status.as_u16(), 422);
+        assert_eq!(e.errors[0].field, "amount");
+        let e = parse_json::<T>(b"{not json").unwrap_err();
+        assert_eq!(e.status.as_u16(), 400);
+    }
+}

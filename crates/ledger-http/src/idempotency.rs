@@ -1,0 +1,158 @@
+//! `Idempotency-Key` for every creating POST.
+//!
+//! * same key, same request (method, path, body) → the first response again,
+//!   status and body, and nothing is created;
+//! * same key, another request → 422 `idempotency_key_reused`;
+//! * concurrent repeats: one runs, the others wait for its response.
+//!
+//! Keys are scoped per API key. For postings the response is stored by the
+//! store in the posting's own database transaction (a 201 is never without
+//! its record); other responses are stored right after. Client errors (4xx)
+//! are stored like successes; a server-side failure releases the key so the
+//! request can be retried.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use ledger_domain::access::{Claim, IdempotencyMark, StoredBody, StoredResponse};
+use ledger_domain::Transaction;
+
+use crate::auth::Caller;
+use crate::dto::TransactionResponse;
+use crate::error::ApiError;
+use crate::state::{AppState, Service};
+
+pub const HEADER: &str = "Idempotency-Key";
+const WAIT_FOR_IN_FLIGHT: Duration = Duration::from_secs(10);
+
+/// What a creating handler produced.
+pub enum Outcome {
+    /// A posting stored through a journal write that carried the mark.
+    Recorded(Transaction),
+    /// Any other response, rendered.
+    Rendered(StatusCode, serde_json::Value),
+}
+
+fn respond(status: StatusCode, body: &serde_json::Value, replayed: bool) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    if status.is_client_error() || status.is_server_error() {
+        builder.content_type("application/problem+json");
+    }
+    if replayed {
+        builder.insert_header(("Idempotent-Replayed", "true"));
+    }
+    builder.json(body)
+}
+
+fn render_transaction(t: &Transaction) -> serde_json::Value {
+    serde_json::to_value(TransactionResponse::from(t)).unwrap_or_default()
+}
+
+fn replay(stored: StoredResponse) -> Result<HttpResponse, ApiError> {
+    let status = StatusCode::from_u16(stored.status).map_err(|_| ApiError::internal())?;
+    let body = match stored.body {
+        StoredBody::Rendered(v) => v,
+        StoredBody::Transaction(v) => {
+            let t: Transaction = serde_json::from_value(v).map_err(|e| {
+                tracing::error!(error = %e, "stored idempotent transaction does not decode");
+                ApiError::internal()
+            })?;
+            render_transaction(&t)
+        }
+    };
+    Ok(respond(status, &body, true))
+}
+
+fn key_from(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(HEADER) else { return Ok(None) };
+    let key = value
+        .to_str()
+        .map_err(|_| ApiError::validation(HEADER, "must be visible ASCII"))?
+        .trim()
+        .to_owned();
+    if key.is_empty() || key.len() > 255 {
+        return Err(ApiError::validation(HEADER, "1 to 255 characters"));
+    }
+    Ok(Some(key))
+}
+
+/// Runs a creating operation under the request's idempotency key, if any.
+pub async fn run<F>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    fingerprint: String,
+    op: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&Service, Option<IdempotencyMark>) -> Result<Outcome, ApiError> + Send + 'static,
+{
+    let service: Arc<Service> = Arc::clone(&state.service);
+    let Some(key) = key_from(req)? else {
+        return match web::block(move || op(&service, None)).await?? {
+            Outcome::Recorded(t) => Ok(respond(StatusCode::CREATED, &render_transaction(&t), false)),
+            Outcome::Rendered(status, body) => Ok(respond(status, &body, false)),
+        };
+    };
+    let mark = IdempotencyMark {
+        api_key_id: caller.0.id,
+        key,
+    };
+    let started = Instant::now();
+    loop {
+        let (store, m, fp) = (state.store.clone(), mark.clone(), fingerprint.clone());
+        let now = ledger_domain::ports::truncate_to_micros(chrono::Utc::now());
+        match web::block(move || store.claim(&m, &fp, now)).await?? {
+            Claim::Fresh => break,
+            Claim::Completed(stored) => return replay(stored),
+            Claim::Mismatch => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    "Idempotency key reused",
+                    "this Idempotency-Key was used with a different request",
+                ));
+            }
+            Claim::InFlight if started.elapsed() < WAIT_FOR_IN_FLIGHT => {
+                actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            }
+            Claim::InFlight => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "Conflict",
+                    "a request with this Idempotency-Key is still in progress",
+                ));
+            }
+        }
+    }
+    let (store, m) = (state.store.clone(), mark.clone());
+    let result = web::block(move || op(&service, Some(m))).await?;
+    match result {
+        Ok(Outcome::Recorded(t)) => Ok(respond(StatusCode::CREATED, &render_transaction(&t), false)),
+        Ok(Outcome::Rendered(status, body)) => {
+            let stored = StoredResponse {
+                status: status.as_u16(),
+                body: StoredBody::Rendered(body.clone()),
+            };
+            web::block(move || store.complete(&mark, &stored)).await??;
+            Ok(respond(status, &body, false))
+        }
+        Err(e) if e.is_client_error() => {
+            let body = serde_json::to_value(e.problem()).unwrap_or_default();
+            let stored = StoredResponse {
+                status: e.status.as_u16(),
+                body: StoredBody::Rendered(body.clone()),
+            };
+            web::block(move || store.complete(&mark, &stored)).await??;
+            // answered from the stored form, so a replay is byte-identical
+            Ok(respond(e.status, &body, false))
+        }
+        Err(e) => {
+            web::block(move || store.release(&mark)).await??;
+            Err(e)
+        }
+    }
+}

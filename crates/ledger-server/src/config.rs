@@ -1,0 +1,66 @@
+//! Configuration from environment variables, passed explicitly (no globals).
+
+use std::fmt;
+
+/// A value that must never be printed (it may hold a password).
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`
+    pub database_url: Secret,
+    /// `BIND_ADDRESS`, default `127.0.0.1:8080`
+    pub bind_address: String,
+    /// `DB_POOL_SIZE`, default 16
+    pub pool_size: u32,
+    /// `HTTP_WORKERS`, default: one per core
+    pub workers: Option<usize>,
+    /// `LOG_FORMAT`: `json` or `pretty` (default)
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let database_url = var("DATABASE_URL")
+            .ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not set (make run sets it for the private cluster)"))?;
+        let pool_size = match var("DB_POOL_SIZE") {
+            Some(v) => v.parse().map_err(|_| anyhow::anyhow!("DB_POOL_SIZE must be a positive integer"))?,
+            None => 16,
+        };
+        let workers = var("HTTP_WORKERS")
+            .map(|v| v.parse().map_err(|_| anyhow::anyhow!("HTTP_WORKERS must be a positive integer")))
+            .transpose()?;
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => anyhow::bail!("LOG_FORMAT must be `json` or `pretty`, not `{other}`"),
+        };
+        Ok(Self {
+            database_url: Secret(database_url),
+            bind_address: var("BIND_ADDRESS").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            pool_size,
+            workers,
+            log_format,
+        })
+    }
+}

@@ -1,0 +1,156 @@
+//! Every client mistake gets a clear problem+json answer and writes nothing.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[actix_web::test]
+async fn insufficient_funds_is_a_422_and_writes_nothing() {
+    let app = spawn_app().await;
+    let ledger = app.ledger().await;
+    let (a, b) = (app.wallet(&ledger, "a").await, app.wallet(&ledger, "b").await);
+    app.deposit(&ledger, &a, "10.00").await;
+    let before = app.transaction_count(&ledger).await;
+    let r = app
+        .post(
+            "/v1/transfers",
+            json!({"ledger_id": ledger, "from_wallet_id": a, "to_wallet_id": b, "amount": "10.01", "currency": "USD"}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.problem_type(), "insufficient_funds");
+    assert_eq!(r.content_type, "application/problem+json");
+    assert_eq!(r.body["status"], 422);
+    assert!(r.body["title"].is_string() && r.body["detail"].is_string());
+    assert_eq!(app.transaction_count(&ledger).await, before);
+    assert_eq!(app.balance(&a, "posted").await, "10.00");
+    assert_eq!(app.balance(&b, "posted").await, "0.00");
+}
+
+#[actix_web::test]
+async fn unbalanced_transactions_and_currency_mismatches_are_422() {
+    let app = spawn_app().await;
+    let ledger = app.ledger().await;
+    let cash = app.account(&ledger, "cash", "asset", "USD", json!({})).await;
+    let w = app.wallet(&ledger, "w").await;
+    let eur = app.account(&ledger, "eur", "liability", "EUR", json!({})).await;
+    let r = app
+        .post(
+            "/v1/transactions",
+            json!({"ledger_id": ledger, "entries": [
+                {"account_id": cash, "direction": "debit", "amount": "10.00"},
+                {"account_id": w, "direction": "credit", "amount": "9.99"}]}),
+        )
+        .await;
+    assert_eq!((r.status, r.problem_type()), (422, "unbalanced_transaction"), "{}", r.body);
+    let r = app
+        .post(
+            "/v1/transactions",
+            json!({"ledger_id": ledger, "entries": [
+                {"account_id": cash, "direction": "debit", "amount": "10.00", "currency": "USD"},
+                {"account_id": w, "direction": "credit", "amount": "10.00", "currency": "EUR"}]}),
+        )
+        .await;
+    assert_eq!((r.status, r.problem_type()), (422, "currency_mismatch"), "{}", r.body);
+    let r = app
+        .post(
+            "/v1/transfers",
+            json!({"ledger_id": ledger, "from_wallet_id": w, "to_wallet_id": eur, "amount": "1.00", "currency": "USD"}),
+        )
+        .await;
+    assert_eq!((r.status, r.problem_type()), (422, "currency_mismatch"), "{}", r.body);
+    let r = app
+        .post(
+            "/v1/deposits",
+            json!({"ledger_id": ledger, "wallet_id": w, "amount": "1.001", "currency": "USD"}),
+        )
+        .await;
+    assert_eq!((r.status, r.problem_type()), (422, "validation"), "{}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "amount");
+    let r = app
+        .post("/v1/deposits", json!({"ledger_id": ledger, "wallet_id": w, "amount": 5, "currency": "USD"}))
+        .await;
+    assert_eq!((r.status, r.problem_type()), (422, "validation"), "amounts are strings: {}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "amount");
+    assert_eq!(app.transaction_count(&ledger).await, 0);
+}
+
+#[actix_web::test]
+async fn unknown_ids_are_404_and_malformed_json_is_400() {
+    let app = spawn_app().await;
+    let ledger = app.ledger().await;
+    let missing = uuid::Uuid::now_v7();
+    for path in [
+        format!("/v1/ledgers/{missing}"),
+        format!("/v1/accounts/{missing}"),
+        format!("/v1/transactions/{missing}"),
+        format!("/v1/identities/{missing}"),
+        format!("/v1/categories/{missing}"),
+        "/v1/accounts/not-a-uuid".to_owned(),
+        "/v1/nothing-here".to_owned(),
+    ] {
+        let r = app.get(&path).await;
+        assert_eq!((r.status, r.problem_type()), (404, "not_found"), "{path}: {}", r.body);
+    }
+    let w = app.wallet(&ledger, "w").await;
+    let r = app
+        .post("/v1/deposits", json!({"ledger_id": ledger, "wallet_id": missing, "amount": "1.00", "currency": "USD"}))
+        .await;
+    assert_eq!(r.status, 404);
+    let r = app.send("POST", "/v1/deposits", Some(&app.admin_key), &[], Some(b"{\"ledger_id\": ".to_vec())).await;
+    assert_eq!((r.status, r.problem_type()), (400, "malformed_request"));
+    let r = app.send("DELETE", &format!("/v1/accounts/{w}"), Some(&app.admin_key), &[], None).await;
+    assert_eq!((r.status, r.problem_type()), (405, "method_not_allowed"));
+}
+
+#[actix_web::test]
+async fn a_duplicate_external_id_is_a_409() {
+    let app = spawn_app().await;
+    let ledger = app.ledger().await;
+    let w = app.wallet(&ledger, "w").await;
+    let body = json!({"ledger_id": ledger, "wallet_id": w, "amount": "1.00", "currency": "USD", "external_id": "ach-42"});
+    assert_eq!(app.post("/v1/deposits", body.clone()).await.status, 201);
+    let r = app.post("/v1/deposits", body).await;
+    assert_eq!((r.status, r.problem_type()), (409, "conflict"), "{}", r.body);
+    assert_eq!(app.balance(&w, "posted").await, "1.00");
+}
+
+#[actix_web::test]
+async fn requests_without_a_key_are_401_and_read_keys_cannot_write() {
+    let app = spawn_app().await;
+    let r = app.send("GET", "/v1/ledgers", None, &[], None).await;
+    assert_eq!((r.status, r.problem_type()), (401, "unauthorized"));
+    let r = app.send("GET", "/v1/ledgers", Some("wlk_forged"), &[], None).await;
+    assert_eq!(r.status, 401);
+    let body = json!({"name": "x"}).to_string().into_bytes();
+    let r = app.send("POST", "/v1/ledgers", Some(&app.read_key), &[], Some(body.clone())).await;
+    assert_eq!((r.status, r.problem_type()), (403, "forbidden"));
+    let r = app.send("POST", "/v1/ledgers", Some(&app.write_key), &[], Some(body)).await;
+    assert_eq!(r.status, 403, "opening a ledger needs admin");
+    let ledger = app.ledger().await;
+    let body = json!({"ledger_id": ledger, "name": "w", "kind": "liability", "currency": "USD"}).to_string().into_bytes();
+    let r = app.send("POST", "/v1/accounts", Some(&app.read_key), &[], Some(body.clone())).await;
+    assert_eq!(r.status, 403);
+    let r = app.send("POST", "/v1/accounts", Some(&app.write_key), &[], Some(body)).await;
+    assert_eq!(r.status, 201);
+    let r = app.send("GET", "/v1/ledgers", Some(&app.read_key), &[], None).await;
+    assert_eq!(r.status, 200);
+}
+
+#[actix_web::test]
+async fn an_oversized_body_is_a_413() {
+    let app = spawn_app().await;
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(200 * 1024));
+    let r = app.send("POST", "/v1/ledgers", Some(&app.admin_key), &[], Some(big.into_bytes())).await;
+    assert_eq!((r.status, r.problem_type()), (413, "payload_too_large"));
+    assert_eq!(app.get("/v1/ledgers").await.body["data"].as_array().unwrap().len(), 0);
+}
+
+#[actix_web::test]
+async fn invalid_list_parameters_are_422() {
+    let app = spawn_app().await;
+    for q in ["limit=0", "limit=101", "cursor=zz", "status=bogus", "unknown=1", "effective_from=yesterday"] {
+        let r = app.get(&format!("/v1/transactions?{q}")).await;
+        assert_eq!((r.status, r.problem_type()), (422, "validation"), "{q}: {}", r.body);
+    }
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real server on port 0, a real PostgreSQL, a fresh
+//! database per test (dropped afterwards). One test binary, modules by topic.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod docs;
+mod errors;
+mod flows;
+mod helpers;
+mod idempotency;
