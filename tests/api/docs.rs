@@ -22,17 +22,39 @@ async fn every_route_is_documented_with_descriptions_and_bearer_security() {
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     let paths = doc["paths"].as_object().unwrap();
     for p in [
-        "/v1/ledgers", "/v1/ledgers/{id}", "/v1/identities", "/v1/identities/{id}", "/v1/accounts", "/v1/accounts/{id}",
-        "/v1/accounts/{id}/entries", "/v1/categories", "/v1/categories/{id}", "/v1/categories/{id}/members",
-        "/v1/transactions", "/v1/transactions/{id}", "/v1/transactions/{id}/post", "/v1/transactions/{id}/archive",
-        "/v1/transactions/{id}/reverse", "/v1/deposits", "/v1/transfers", "/v1/withdrawals", "/health/live",
-        "/health/ready", "/metrics",
+        "/v1/ledgers",
+        "/v1/ledgers/{id}",
+        "/v1/identities",
+        "/v1/identities/{id}",
+        "/v1/accounts",
+        "/v1/accounts/{id}",
+        "/v1/accounts/{id}/entries",
+        "/v1/categories",
+        "/v1/categories/{id}",
+        "/v1/categories/{id}/members",
+        "/v1/transactions",
+        "/v1/transactions/{id}",
+        "/v1/transactions/{id}/post",
+        "/v1/transactions/{id}/archive",
+        "/v1/transactions/{id}/reverse",
+        "/v1/deposits",
+        "/v1/transfers",
+        "/v1/withdrawals",
+        "/health/live",
+        "/health/ready",
+        "/metrics",
     ] {
         let item = paths.get(p).unwrap_or_else(|| panic!("{p} is not documented"));
         for (method, op) in item.as_object().unwrap() {
-            assert!(op["description"].is_string() || op["summary"].is_string(), "{method} {p} has no description");
+            assert!(
+                op["description"].is_string() || op["summary"].is_string(),
+                "{method} {p} has no description"
+            );
             if p.starts_with("/v1") {
-                assert!(op["security"].is_array(), "{method} {p} does not declare the bearer key");
+                assert!(
+                    op["security"].is_array(),
+                    "{method} {p} does not declare the bearer key"
+                );
             }
         }
     }
@@ -45,9 +67,15 @@ async fn swagger_ui_health_and_metrics_are_open() {
     assert_eq!(r.status, 200);
     assert!(String::from_utf8_lossy(&r.raw).contains("swagger"), "Swagger UI page");
     assert_eq!(app.send("GET", "/health/live", None, &[], None).await.status, 200);
-    assert_eq!(app.send("GET", "/health/ready", None, &[], None).await.body["status"], "ok");
+    assert_eq!(
+        app.send("GET", "/health/ready", None, &[], None).await.body["status"],
+        "ok"
+    );
     app.get("/v1/ledgers").await;
     let m = app.send("GET", "/metrics", None, &[], None).await;
     let text = String::from_utf8_lossy(&m.raw);
-    assert!(text.contains("wallet_ledger_http_requests_total{method=\"GET\",route=\"/v1/ledgers\",status=\"200\"} 1"), "{text}");
+    assert!(
+        text.contains("wallet_ledger_http_requests_total{method=\"GET\",route=\"/v1/ledgers\",status=\"200\"} 1"),
+        "{text}"
+    );
 }

@@ -42,7 +42,12 @@ async fn unbalanced_transactions_and_currency_mismatches_are_422() {
                 {"account_id": w, "direction": "credit", "amount": "9.99"}]}),
         )
         .await;
-    assert_eq!((r.status, r.problem_type()), (422, "unbalanced_transaction"), "{}", r.body);
+    assert_eq!(
+        (r.status, r.problem_type()),
+        (422, "unbalanced_transaction"),
+        "{}",
+        r.body
+    );
     let r = app
         .post(
             "/v1/transactions",
@@ -68,9 +73,17 @@ async fn unbalanced_transactions_and_currency_mismatches_are_422() {
     assert_eq!((r.status, r.problem_type()), (422, "validation"), "{}", r.body);
     assert_eq!(r.body["errors"][0]["field"], "amount");
     let r = app
-        .post("/v1/deposits", json!({"ledger_id": ledger, "wallet_id": w, "amount": 5, "currency": "USD"}))
+        .post(
+            "/v1/deposits",
+            json!({"ledger_id": ledger, "wallet_id": w, "amount": 5, "currency": "USD"}),
+        )
         .await;
-    assert_eq!((r.status, r.problem_type()), (422, "validation"), "amounts are strings: {}", r.body);
+    assert_eq!(
+        (r.status, r.problem_type()),
+        (422, "validation"),
+        "amounts are strings: {}",
+        r.body
+    );
     assert_eq!(r.body["errors"][0]["field"], "amount");
     assert_eq!(app.transaction_count(&ledger).await, 0);
 }
@@ -94,12 +107,25 @@ async fn unknown_ids_are_404_and_malformed_json_is_400() {
     }
     let w = app.wallet(&ledger, "w").await;
     let r = app
-        .post("/v1/deposits", json!({"ledger_id": ledger, "wallet_id": missing, "amount": "1.00", "currency": "USD"}))
+        .post(
+            "/v1/deposits",
+            json!({"ledger_id": ledger, "wallet_id": missing, "amount": "1.00", "currency": "USD"}),
+        )
         .await;
     assert_eq!(r.status, 404);
-    let r = app.send("POST", "/v1/deposits", Some(&app.admin_key), &[], Some(b"{\"ledger_id\": ".to_vec())).await;
+    let r = app
+        .send(
+            "POST",
+            "/v1/deposits",
+            Some(&app.admin_key),
+            &[],
+            Some(b"{\"ledger_id\": ".to_vec()),
+        )
+        .await;
     assert_eq!((r.status, r.problem_type()), (400, "malformed_request"));
-    let r = app.send("DELETE", &format!("/v1/accounts/{w}"), Some(&app.admin_key), &[], None).await;
+    let r = app
+        .send("DELETE", &format!("/v1/accounts/{w}"), Some(&app.admin_key), &[], None)
+        .await;
     assert_eq!((r.status, r.problem_type()), (405, "method_not_allowed"));
 }
 
@@ -108,7 +134,8 @@ async fn a_duplicate_external_id_is_a_409() {
     let app = spawn_app().await;
     let ledger = app.ledger().await;
     let w = app.wallet(&ledger, "w").await;
-    let body = json!({"ledger_id": ledger, "wallet_id": w, "amount": "1.00", "currency": "USD", "external_id": "ach-42"});
+    let body =
+        json!({"ledger_id": ledger, "wallet_id": w, "amount": "1.00", "currency": "USD", "external_id": "ach-42"});
     assert_eq!(app.post("/v1/deposits", body.clone()).await.status, 201);
     let r = app.post("/v1/deposits", body).await;
     assert_eq!((r.status, r.problem_type()), (409, "conflict"), "{}", r.body);
@@ -123,15 +150,25 @@ async fn requests_without_a_key_are_401_and_read_keys_cannot_write() {
     let r = app.send("GET", "/v1/ledgers", Some("wlk_forged"), &[], None).await;
     assert_eq!(r.status, 401);
     let body = json!({"name": "x"}).to_string().into_bytes();
-    let r = app.send("POST", "/v1/ledgers", Some(&app.read_key), &[], Some(body.clone())).await;
+    let r = app
+        .send("POST", "/v1/ledgers", Some(&app.read_key), &[], Some(body.clone()))
+        .await;
     assert_eq!((r.status, r.problem_type()), (403, "forbidden"));
-    let r = app.send("POST", "/v1/ledgers", Some(&app.write_key), &[], Some(body)).await;
+    let r = app
+        .send("POST", "/v1/ledgers", Some(&app.write_key), &[], Some(body))
+        .await;
     assert_eq!(r.status, 403, "opening a ledger needs admin");
     let ledger = app.ledger().await;
-    let body = json!({"ledger_id": ledger, "name": "w", "kind": "liability", "currency": "USD"}).to_string().into_bytes();
-    let r = app.send("POST", "/v1/accounts", Some(&app.read_key), &[], Some(body.clone())).await;
+    let body = json!({"ledger_id": ledger, "name": "w", "kind": "liability", "currency": "USD"})
+        .to_string()
+        .into_bytes();
+    let r = app
+        .send("POST", "/v1/accounts", Some(&app.read_key), &[], Some(body.clone()))
+        .await;
     assert_eq!(r.status, 403);
-    let r = app.send("POST", "/v1/accounts", Some(&app.write_key), &[], Some(body)).await;
+    let r = app
+        .send("POST", "/v1/accounts", Some(&app.write_key), &[], Some(body))
+        .await;
     assert_eq!(r.status, 201);
     let r = app.send("GET", "/v1/ledgers", Some(&app.read_key), &[], None).await;
     assert_eq!(r.status, 200);
@@ -141,7 +178,9 @@ async fn requests_without_a_key_are_401_and_read_keys_cannot_write() {
 async fn an_oversized_body_is_a_413() {
     let app = spawn_app().await;
     let big = format!("{{\"name\": \"{}\"}}", "x".repeat(200 * 1024));
-    let r = app.send("POST", "/v1/ledgers", Some(&app.admin_key), &[], Some(big.into_bytes())).await;
+    let r = app
+        .send("POST", "/v1/ledgers", Some(&app.admin_key), &[], Some(big.into_bytes()))
+        .await;
     assert_eq!((r.status, r.problem_type()), (413, "payload_too_large"));
     assert_eq!(app.get("/v1/ledgers").await.body["data"].as_array().unwrap().len(), 0);
 }
@@ -149,7 +188,14 @@ async fn an_oversized_body_is_a_413() {
 #[actix_web::test]
 async fn invalid_list_parameters_are_422() {
     let app = spawn_app().await;
-    for q in ["limit=0", "limit=101", "cursor=zz", "status=bogus", "unknown=1", "effective_from=yesterday"] {
+    for q in [
+        "limit=0",
+        "limit=101",
+        "cursor=zz",
+        "status=bogus",
+        "unknown=1",
+        "effective_from=yesterday",
+    ] {
         let r = app.get(&format!("/v1/transactions?{q}")).await;
         assert_eq!((r.status, r.problem_type()), (422, "validation"), "{q}: {}", r.body);
     }

@@ -20,7 +20,13 @@ async fn alice_deposits_withdraws_with_a_fee_and_moves_money_between_her_wallets
         .unwrap()
         .to_owned();
     let main = app
-        .account(&ledger, "Alice main wallet", "liability", "USD", json!({"identity_id": alice, "metadata": {"wallet_type": "main"}}))
+        .account(
+            &ledger,
+            "Alice main wallet",
+            "liability",
+            "USD",
+            json!({"identity_id": alice, "metadata": {"wallet_type": "main"}}),
+        )
         .await;
     app.deposit(&ledger, &main, "1000.00").await;
     let w = app
@@ -61,7 +67,10 @@ async fn alice_deposits_withdraws_with_a_fee_and_moves_money_between_her_wallets
     assert_eq!(data.len(), 2, "all of Alice's wallets, nothing else");
     let by_name = |n: &str| data.iter().find(|a| a["name"] == n).unwrap().clone();
     assert_eq!(by_name("Alice main wallet")["balances"]["posted"]["amount"], "700.00");
-    assert_eq!(by_name("Alice card wallet")["balances"]["available"]["amount"], "200.00");
+    assert_eq!(
+        by_name("Alice card wallet")["balances"]["available"]["amount"],
+        "200.00"
+    );
     assert_eq!(by_name("Alice card wallet")["metadata"]["card_last4"], "4242");
 }
 
@@ -70,10 +79,20 @@ async fn alice_deposits_withdraws_with_a_fee_and_moves_money_between_her_wallets
 async fn a_wallet_platform_holds_posts_transfers_withdraws_aggregates_backdates_and_reverses() {
     let app = spawn_app().await;
     let ledger = app.ledger().await;
-    let cash = app.account(&ledger, "Operating cash", "asset", "USD", json!({"code": "bank:operating"})).await;
+    let cash = app
+        .account(
+            &ledger,
+            "Operating cash",
+            "asset",
+            "USD",
+            json!({"code": "bank:operating"}),
+        )
+        .await;
     let u1 = app.wallet(&ledger, "User 1 wallet").await;
     let u2 = app.wallet(&ledger, "User 2 wallet").await;
-    let _fees = app.account(&ledger, "Transfer fee revenue", "revenue", "USD", json!({})).await;
+    let _fees = app
+        .account(&ledger, "Transfer fee revenue", "revenue", "USD", json!({}))
+        .await;
     let _bank_fees = app.account(&ledger, "Bank fees", "expense", "USD", json!({})).await;
 
     // a pending ACH deposit: in `pending`, not in `posted` or `available`
@@ -89,7 +108,13 @@ async fn a_wallet_platform_holds_posts_transfers_withdraws_aggregates_backdates_
     assert_eq!(app.balance(&u1, "pending").await, "500.00");
     assert_eq!(app.balance(&u1, "posted").await, "0.00");
     assert_eq!(app.balance(&u1, "available").await, "0.00");
-    let posted = app.expect(&format!("/v1/transactions/{}/post", ach["id"].as_str().unwrap()), json!({}), 200).await;
+    let posted = app
+        .expect(
+            &format!("/v1/transactions/{}/post", ach["id"].as_str().unwrap()),
+            json!({}),
+            200,
+        )
+        .await;
     assert_eq!(posted["status"], "posted");
     assert_eq!(app.balance(&u1, "available").await, "500.00");
     assert_eq!(app.balance(&cash, "posted").await, "500.00");
@@ -123,15 +148,21 @@ async fn a_wallet_platform_holds_posts_transfers_withdraws_aggregates_backdates_
         .unwrap()
         .to_owned();
     for w in [&u1, &u2] {
-        app.expect(&format!("/v1/categories/{category}/members"), json!({"type": "account", "id": w}), 200)
-            .await;
+        app.expect(
+            &format!("/v1/categories/{category}/members"),
+            json!({"type": "account", "id": w}),
+            200,
+        )
+        .await;
     }
     let c = app.get(&format!("/v1/categories/{category}")).await;
     assert_eq!(c.body["balances"]["posted"]["amount"], "450.00", "350 + 100");
     assert_eq!(c.body["members"].as_array().unwrap().len(), 2);
 
     // a metadata query returns only one wallet's transactions
-    let mine = app.get(&format!("/v1/transactions?ledger_id={ledger}&metadata[user]=u1")).await;
+    let mine = app
+        .get(&format!("/v1/transactions?ledger_id={ledger}&metadata[user]=u1"))
+        .await;
     assert_eq!(mine.status, 200);
     let mine = mine.body["data"].as_array().unwrap().clone();
     assert_eq!(mine.len(), 2);
@@ -154,10 +185,16 @@ async fn a_wallet_platform_holds_posts_transfers_withdraws_aggregates_backdates_
     // a reversal restores every balance
     let before: Vec<String> = futures_util::future::join_all([&u2, &cash].map(|a| app.balance(a, "posted"))).await;
     let reversal = app
-        .expect(&format!("/v1/transactions/{}/reverse", withdrawal["id"].as_str().unwrap()), json!({}), 201)
+        .expect(
+            &format!("/v1/transactions/{}/reverse", withdrawal["id"].as_str().unwrap()),
+            json!({}),
+            201,
+        )
         .await;
     assert_eq!(reversal["reverses_id"], withdrawal["id"]);
-    let original = app.get(&format!("/v1/transactions/{}", withdrawal["id"].as_str().unwrap())).await;
+    let original = app
+        .get(&format!("/v1/transactions/{}", withdrawal["id"].as_str().unwrap()))
+        .await;
     assert_eq!(original.body["reversed_by_id"], reversal["id"]);
     assert_eq!(app.balance(&u2, "posted").await, "175.00", "{before:?} + 50.00");
     assert_eq!(app.balance(&cash, "posted").await, "500.00");
@@ -168,10 +205,15 @@ async fn a_wallet_platform_holds_posts_transfers_withdraws_aggregates_backdates_
     let statement = app.get(&format!("/v1/accounts/{u2}/entries?limit=2")).await;
     assert_eq!(statement.status, 200);
     let lines = statement.body["data"].as_array().unwrap();
-    assert_eq!(lines[0]["running_balance"], "25.00", "the back-dated deposit comes first");
+    assert_eq!(
+        lines[0]["running_balance"], "25.00",
+        "the back-dated deposit comes first"
+    );
     assert_eq!(lines[1]["running_balance"], "175.00");
     let next = statement.body["next_cursor"].as_str().unwrap();
-    let rest = app.get(&format!("/v1/accounts/{u2}/entries?limit=100&cursor={next}")).await;
+    let rest = app
+        .get(&format!("/v1/accounts/{u2}/entries?limit=100&cursor={next}"))
+        .await;
     let last = rest.body["data"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["running_balance"], "175.00");
     assert!(rest.body["next_cursor"].is_null());

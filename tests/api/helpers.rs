@@ -3,10 +3,10 @@ use std::sync::Arc;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 use ledger_domain::access::{ApiKeyStore, Scope};
-use ledger_http::auth::new_api_key;
 use ledger_http::AppState;
+use ledger_http::auth::new_api_key;
 use ledger_postgres::testing::TestDatabase;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub struct TestApp {
     pub address: String,
@@ -64,13 +64,22 @@ pub async fn spawn_app() -> TestApp {
         admin_key: keys[0].clone(),
         write_key: keys[1].clone(),
         read_key: keys[2].clone(),
-        client: awc::Client::builder().timeout(std::time::Duration::from_secs(30)).finish(),
+        client: awc::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .finish(),
         _db: db,
     }
 }
 
 impl TestApp {
-    pub async fn send(&self, method: &str, path: &str, key: Option<&str>, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Reply {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
         let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self.client.request(method, format!("{}{path}", self.address));
         if let Some(k) = key {
@@ -80,7 +89,11 @@ impl TestApp {
             req = req.insert_header((*name, *value));
         }
         let mut res = match body {
-            Some(b) => req.insert_header(("Content-Type", "application/json")).send_body(b).await.unwrap(),
+            Some(b) => req
+                .insert_header(("Content-Type", "application/json"))
+                .send_body(b)
+                .await
+                .unwrap(),
             None => req.send().await.unwrap(),
         };
         let raw = res.body().limit(50 * 1024 * 1024).await.unwrap().to_vec();
@@ -100,12 +113,25 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Reply {
-        self.send("POST", path, Some(&self.admin_key), &[], Some(body.to_string().into_bytes())).await
+        self.send(
+            "POST",
+            path,
+            Some(&self.admin_key),
+            &[],
+            Some(body.to_string().into_bytes()),
+        )
+        .await
     }
 
     pub async fn post_with_key(&self, path: &str, body: Value, idempotency_key: &str) -> Reply {
-        self.send("POST", path, Some(&self.admin_key), &[("Idempotency-Key", idempotency_key)], Some(body.to_string().into_bytes()))
-            .await
+        self.send(
+            "POST",
+            path,
+            Some(&self.admin_key),
+            &[("Idempotency-Key", idempotency_key)],
+            Some(body.to_string().into_bytes()),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -120,7 +146,10 @@ impl TestApp {
     }
 
     pub async fn ledger(&self) -> String {
-        self.expect("/v1/ledgers", json!({"name": "test ledger"}), 201).await["id"].as_str().unwrap().to_owned()
+        self.expect("/v1/ledgers", json!({"name": "test ledger"}), 201).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub async fn account(&self, ledger: &str, name: &str, kind: &str, currency: &str, extra: Value) -> String {
@@ -128,7 +157,10 @@ impl TestApp {
         if let Value::Object(extra) = extra {
             body.as_object_mut().unwrap().extend(extra);
         }
-        self.expect("/v1/accounts", body, 201).await["id"].as_str().unwrap().to_owned()
+        self.expect("/v1/accounts", body, 201).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub async fn wallet(&self, ledger: &str, name: &str) -> String {
@@ -165,7 +197,9 @@ impl TestApp {
     }
 
     pub async fn transaction_count(&self, ledger: &str) -> usize {
-        let r = self.get(&format!("/v1/transactions?ledger_id={ledger}&limit=100")).await;
+        let r = self
+            .get(&format!("/v1/transactions?ledger_id={ledger}&limit=100"))
+            .await;
         r.body["data"].as_array().unwrap().len()
     }
 }

@@ -13,7 +13,8 @@ async fn a_replay_returns_the_identical_response_and_creates_nothing() {
     let first = app.post_with_key("/v1/deposits", body.clone(), "dep-1").await;
     assert_eq!(first.status, 201);
     // the transaction changes afterwards; the replay still shows the first response
-    app.expect(&format!("/v1/transactions/{}/post", first.id()), json!({}), 200).await;
+    app.expect(&format!("/v1/transactions/{}/post", first.id()), json!({}), 200)
+        .await;
     let again = app.post_with_key("/v1/deposits", body, "dep-1").await;
     assert_eq!(again.status, 201);
     assert_eq!(again.raw, first.raw, "byte-identical body");
@@ -30,8 +31,12 @@ async fn a_replay_returns_the_identical_response_and_creates_nothing() {
     assert_eq!((e2.status, e2.raw.clone()), (422, e1.raw));
 
     // non-transaction resources too
-    let l1 = app.post_with_key("/v1/ledgers", json!({"name": "once"}), "ledger-1").await;
-    let l2 = app.post_with_key("/v1/ledgers", json!({"name": "once"}), "ledger-1").await;
+    let l1 = app
+        .post_with_key("/v1/ledgers", json!({"name": "once"}), "ledger-1")
+        .await;
+    let l2 = app
+        .post_with_key("/v1/ledgers", json!({"name": "once"}), "ledger-1")
+        .await;
     assert_eq!((l1.status, l2.status), (201, 201));
     assert_eq!(l1.raw, l2.raw);
 }
@@ -46,7 +51,11 @@ async fn the_same_key_with_another_body_is_a_422() {
     let r = app.post_with_key("/v1/deposits", body("2.00"), "k").await;
     assert_eq!((r.status, r.problem_type()), (422, "idempotency_key_reused"));
     let r = app.post_with_key("/v1/withdrawals", body("1.00"), "k").await;
-    assert_eq!(r.problem_type(), "idempotency_key_reused", "another endpoint is another request");
+    assert_eq!(
+        r.problem_type(),
+        "idempotency_key_reused",
+        "another endpoint is another request"
+    );
     assert_eq!(app.balance(&w, "posted").await, "1.00");
 }
 
@@ -56,9 +65,17 @@ async fn twenty_concurrent_requests_with_one_key_create_one_transaction() {
     let ledger = app.ledger().await;
     let w = app.wallet(&ledger, "w").await;
     let body = json!({"ledger_id": ledger, "wallet_id": w, "amount": "5.00", "currency": "USD"});
-    let replies = futures_util::future::join_all((0..20).map(|_| app.post_with_key("/v1/deposits", body.clone(), "burst"))).await;
-    assert!(replies.iter().all(|r| r.status == 201), "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
-    assert!(replies.iter().all(|r| r.raw == replies[0].raw), "all get the same response");
+    let replies =
+        futures_util::future::join_all((0..20).map(|_| app.post_with_key("/v1/deposits", body.clone(), "burst"))).await;
+    assert!(
+        replies.iter().all(|r| r.status == 201),
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert!(
+        replies.iter().all(|r| r.raw == replies[0].raw),
+        "all get the same response"
+    );
     assert_eq!(app.transaction_count(&ledger).await, 1);
     assert_eq!(app.balance(&w, "posted").await, "5.00");
 }

@@ -11,7 +11,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage};
+use actix_web::{HttpMessage, web};
 use chrono::{DateTime, Utc};
 use ledger_domain::access::{ApiKey, Scope};
 use rand::RngCore;
@@ -60,7 +60,9 @@ const CACHE_TTL: Duration = Duration::from_secs(60);
 impl KeyCache {
     fn get(&self, hash: &str) -> Option<ApiKey> {
         let keys = self.keys.lock().ok()?;
-        keys.get(hash).filter(|(_, at)| at.elapsed() < CACHE_TTL).map(|(k, _)| k.clone())
+        keys.get(hash)
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(k, _)| k.clone())
     }
 
     fn put(&self, key: ApiKey) {

@@ -88,7 +88,11 @@ fn validated<T: Validate>(value: &T) -> Result<(), ApiError> {
             for e in errs {
                 fields.push(crate::error::FieldError {
                     field: field.to_string(),
-                    message: e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| e.code.to_string()),
+                    message: e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| e.code.to_string()),
                 });
             }
         }
@@ -103,9 +107,32 @@ fn validated<T: Validate>(value: &T) -> Result<(), ApiError> {
     })
 }
 
+/// A number PostgreSQL's jsonb stores in plain decimal notation must read back:
+/// `-1.7976931348623157e308` becomes a 309-digit integer that JSON parsers
+/// refuse, so such numbers are refused on the way in.
+fn storable(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let plain = std::str::FromStr::from_str(&n.to_string())
+                .map(|d: bigdecimal::BigDecimal| d.to_plain_string())
+                .unwrap_or_default();
+            serde_json::from_str::<serde_json::Value>(&plain).is_ok()
+        }
+        serde_json::Value::Array(items) => items.iter().all(storable),
+        serde_json::Value::Object(map) => map.values().all(storable),
+        _ => true,
+    }
+}
+
 /// Metadata is a JSON object of at most 64 keys.
 fn check_metadata(metadata: &Option<Metadata>) -> Result<Metadata, ApiError> {
     let m = metadata.clone().unwrap_or_default();
+    if !m.values().all(storable) {
+        return Err(ApiError::validation(
+            "metadata",
+            "a number is too large or too precise to store",
+        ));
+    }
     if m.len() > 64 {
         return Err(ApiError::validation("metadata", "at most 64 keys"));
     }
@@ -122,13 +149,15 @@ fn check_metadata(metadata: &Option<Metadata>) -> Result<Metadata, ApiError> {
 #[schema(example = json!({"name": "Acme wallets", "description": "Production book", "withdrawal_fee_rate": "0.02"}))]
 pub struct CreateLedgerRequest {
     #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Metadata>,
     /// Decimal in [0, 1); default `"0.02"` (2%).
-    #[schema(example = "0.02")]
+    #[schema(example = "0.02", pattern = "^0?(\\.[0-9]{1,8})?$")]
     pub withdrawal_fee_rate: Option<String>,
 }
 
@@ -141,7 +170,8 @@ impl TryFrom<CreateLedgerRequest> for ledger_domain::NewLedger {
             .as_deref()
             .map(|t| {
                 let value = decimal("withdrawal_fee_rate", t)?;
-                ledger_domain::FeeRate::new(value).map_err(|e| ApiError::validation("withdrawal_fee_rate", e.to_string()))
+                ledger_domain::FeeRate::new(value)
+                    .map_err(|e| ApiError::validation("withdrawal_fee_rate", e.to_string()))
             })
             .transpose()?;
         Ok(Self {
@@ -257,21 +287,23 @@ impl From<&Identity> for IdentityResponse {
 pub struct CreateAccountRequest {
     pub ledger_id: Uuid,
     #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     /// Unique per ledger, e.g. `bank:reserve`. `cash:` and `revenue:` are reserved.
     #[validate(length(min = 1, max = 128))]
+    #[schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9:_.-]+$")]
     pub code: Option<String>,
     pub kind: AccountKindDto,
     /// Defaults to the kind's (debit for asset and expense, credit otherwise);
     /// give the opposite for a contra account.
     pub normal_balance: Option<NormalBalanceDto>,
     /// ISO 4217 code.
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
     pub identity_id: Option<Uuid>,
     /// How far the available balance may go below zero: a decimal string, or
     /// `"unlimited"`. Default: `"0"` for liabilities (wallets), unlimited otherwise.
-    #[schema(example = "0")]
+    #[schema(example = "0", pattern = "^([0-9]{1,30}(\\.[0-9]{1,3})?|unlimited)$")]
     pub overdraft_limit: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Metadata>,
@@ -349,7 +381,7 @@ pub struct AccountResponse {
     pub code: Option<String>,
     pub kind: AccountKindDto,
     pub normal_balance: NormalBalanceDto,
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
     pub identity_id: Option<Uuid>,
     /// `null` means unlimited.
@@ -377,7 +409,10 @@ impl AccountResponse {
             normal_balance: a.normal_balance.into(),
             currency: a.currency.code().to_owned(),
             identity_id: a.identity_id.map(|i| i.0),
-            overdraft_limit: a.overdraft_limit.as_ref().map(|l| format_fixed(l, a.currency.exponent())),
+            overdraft_limit: a
+                .overdraft_limit
+                .as_ref()
+                .map(|l| format_fixed(l, a.currency.exponent())),
             metadata: a.metadata.clone(),
             created_at: a.created_at,
             version: a.version,
@@ -399,9 +434,10 @@ pub struct StatementLineResponse {
     pub transaction_id: Uuid,
     pub line: i32,
     pub direction: DirectionDto,
-    #[schema(example = "200.00")]
+    /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
+    #[schema(example = "200.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
     pub amount: String,
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
     pub effective_at: DateTime<Utc>,
     pub description: Option<String>,
@@ -433,10 +469,12 @@ impl StatementLineResponse {
 pub struct CreateCategoryRequest {
     pub ledger_id: Uuid,
     #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
     pub normal_balance: NormalBalanceDto,
     #[schema(value_type = Option<Object>)]
@@ -505,7 +543,7 @@ pub struct CategoryResponse {
     pub ledger_id: Uuid,
     pub name: String,
     pub description: Option<String>,
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
     pub normal_balance: NormalBalanceDto,
     #[schema(value_type = Object)]
@@ -541,10 +579,10 @@ pub struct EntryRequest {
     pub account_id: Uuid,
     pub direction: DirectionDto,
     /// Decimal string, > 0, at most the currency's decimals.
-    #[schema(example = "100.00")]
+    #[schema(example = "100.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
     pub amount: String,
     /// Optional; must equal the account's currency when given.
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
 }
 
@@ -563,8 +601,10 @@ pub struct CreateTransactionRequest {
     #[serde(default)]
     pub status: InitialStatusDto,
     #[validate(length(min = 2, max = 500))]
+    #[schema(min_items = 2, max_items = 500)]
     pub entries: Vec<EntryRequest>,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Metadata>,
@@ -572,6 +612,7 @@ pub struct CreateTransactionRequest {
     pub effective_at: Option<DateTime<Utc>>,
     /// Unique per ledger among pending and posted transactions.
     #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
     pub external_id: Option<String>,
 }
 
@@ -612,9 +653,10 @@ impl TryFrom<CreateTransactionRequest> for ledger_domain::TransactionDraft {
 pub struct EntryResponse {
     pub account_id: Uuid,
     pub direction: DirectionDto,
-    #[schema(example = "100.00")]
+    /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
+    #[schema(example = "100.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
     pub amount: String,
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
 }
 
@@ -674,8 +716,10 @@ pub struct OperationFields {
     pub status: InitialStatusDto,
     pub effective_at: Option<DateTime<Utc>>,
     #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
     pub external_id: Option<String>,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Metadata>,
@@ -702,9 +746,10 @@ impl TryFrom<OperationFields> for ledger_domain::service::OperationOptions {
 pub struct DepositRequest {
     pub ledger_id: Uuid,
     pub wallet_id: Uuid,
-    #[schema(example = "1000.00")]
+    /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
+    #[schema(example = "1000.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
     pub amount: String,
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
     /// Another cash (asset) account than the ledger's `cash:<CCY>`.
     pub cash_account_id: Option<Uuid>,
@@ -719,9 +764,10 @@ pub struct TransferRequest {
     pub ledger_id: Uuid,
     pub from_wallet_id: Uuid,
     pub to_wallet_id: Uuid,
-    #[schema(example = "200.00")]
+    /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
+    #[schema(example = "200.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
     pub amount: String,
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
     #[serde(flatten)]
     pub options: OperationFields,
@@ -734,9 +780,10 @@ pub struct TransferRequest {
 pub struct WithdrawalRequest {
     pub ledger_id: Uuid,
     pub wallet_id: Uuid,
-    #[schema(example = "100.00")]
+    /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
+    #[schema(example = "100.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
     pub amount: String,
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
     pub cash_account_id: Option<Uuid>,
     #[serde(flatten)]

@@ -78,7 +78,12 @@ impl ApiError {
     }
 
     pub fn malformed(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed_request", "Malformed request", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+            "Malformed request",
+            detail,
+        )
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -154,18 +159,24 @@ impl From<LedgerError> for ApiError {
         match e {
             LedgerError::Validation { field, message } => Self::validation(field, message),
             LedgerError::NotFound { .. } => Self::not_found(e.to_string()),
-            LedgerError::InsufficientFunds { .. } => {
-                Self::new(S::UNPROCESSABLE_ENTITY, "insufficient_funds", "Insufficient funds", e.to_string())
-            }
+            LedgerError::InsufficientFunds { .. } => Self::new(
+                S::UNPROCESSABLE_ENTITY,
+                "insufficient_funds",
+                "Insufficient funds",
+                e.to_string(),
+            ),
             LedgerError::Unbalanced { .. } => Self::new(
                 S::UNPROCESSABLE_ENTITY,
                 "unbalanced_transaction",
                 "Unbalanced transaction",
                 e.to_string(),
             ),
-            LedgerError::CurrencyMismatch { .. } => {
-                Self::new(S::UNPROCESSABLE_ENTITY, "currency_mismatch", "Currency mismatch", e.to_string())
-            }
+            LedgerError::CurrencyMismatch { .. } => Self::new(
+                S::UNPROCESSABLE_ENTITY,
+                "currency_mismatch",
+                "Currency mismatch",
+                e.to_string(),
+            ),
             LedgerError::CrossLedger => Self::validation("entries", e.to_string()),
             LedgerError::InvalidTransition { .. } | LedgerError::Conflict(_) => {
                 Self::new(S::CONFLICT, "conflict", "Conflict", e.to_string())

@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -34,23 +34,30 @@ pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
+/// True when a JSON value holds a NUL character in any key or string, which
+/// PostgreSQL text and jsonb cannot store.
+fn has_nul(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?;
+    if has_nul(&value) {
+        return Err(ApiError::validation(
+            "body",
+            "text must not contain NUL (\\u0000) characters",
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
-                ApiError::malformed(format!("the body is not valid JSON: {inner}"))
-            }
-            serde_json::error::Category::Data => {
-                let field = if path == "." { "body".to_owned() } else { path };
-                // serde's message without the position suffix
-                let message = inner.to_string();
-                let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-                ApiError::validation(field, message)
-            }
-        }
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::validation(field, e.into_inner().to_string())
     })
 }
 
@@ -103,9 +110,18 @@ pub fn parse_query<T: DeserializeOwned>(req: &HttpRequest) -> Result<ListQuery<T
     let mut metadata = Vec::new();
     let mut rest = Vec::new();
     for (k, v) in pairs {
+        if k.contains('\0') || v.contains('\0') {
+            return Err(ApiError::validation(
+                "query",
+                "parameters must not contain NUL characters",
+            ));
+        }
         if let Some(key) = k.strip_prefix("metadata[").and_then(|k| k.strip_suffix(']')) {
             if key.is_empty() {
-                return Err(ApiError::validation("metadata", "metadata filters look like metadata[key]=value"));
+                return Err(ApiError::validation(
+                    "metadata",
+                    "metadata filters look like metadata[key]=value",
+                ));
             }
             metadata.push((key.to_owned(), v));
         } else {
@@ -160,7 +176,7 @@ pub fn next_id_cursor(last: Option<Uuid>, returned: usize, limit: usize) -> Opti
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     #[test]

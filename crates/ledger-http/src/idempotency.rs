@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use ledger_domain::access::{Claim, IdempotencyMark, StoredBody, StoredResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use ledger_domain::Transaction;
+use ledger_domain::access::{Claim, IdempotencyMark, StoredBody, StoredResponse};
 
 use crate::auth::Caller;
 use crate::dto::TransactionResponse;
@@ -66,7 +66,9 @@ fn replay(stored: StoredResponse) -> Result<HttpResponse, ApiError> {
 }
 
 fn key_from(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get(HEADER) else { return Ok(None) };
+    let Some(value) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
     let key = value
         .to_str()
         .map_err(|_| ApiError::validation(HEADER, "must be visible ASCII"))?

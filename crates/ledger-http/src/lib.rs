@@ -15,7 +15,7 @@ pub mod metrics;
 pub mod state;
 
 use actix_web::middleware::from_fn;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use api_doc::{openapi, openapi_json};
@@ -24,17 +24,24 @@ pub use state::{AppState, Store};
 use crate::error::ApiError;
 use crate::handlers::{accounts, categories, health, identities, ledgers, operations, transactions};
 
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::method_not_allowed())
+/// 405 with the `Allow` header RFC 9110 requires.
+fn method_not_allowed(allow: &'static str) -> actix_web::Route {
+    web::to(move || async move {
+        let e = ApiError::method_not_allowed();
+        HttpResponse::MethodNotAllowed()
+            .insert_header(("Allow", allow))
+            .content_type("application/problem+json")
+            .json(e.problem())
+    })
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found("no such route"))
 }
 
-/// A resource whose undeclared methods answer 405 (not 404).
-fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+/// A resource whose undeclared methods answer 405 (not 404) with `Allow`.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(method_not_allowed(allow))
 }
 
 /// Registers every route and the shared configuration.
@@ -44,47 +51,62 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .url("/openapi.json", openapi())
             .config(utoipa_swagger_ui::Config::default().persist_authorization(true));
         cfg.app_data(web::Data::new(state))
-            .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::not_found(format!("invalid path: {err}")).into()))
-            .service(resource("/health/live").route(web::get().to(health::live)))
-            .service(resource("/health/ready").route(web::get().to(health::ready)))
-            .service(resource("/metrics").route(web::get().to(health::metrics)))
-            .service(resource("/docs").route(web::get().to(|| async {
-                HttpResponse::Found().insert_header(("Location", "/docs/")).finish()
-            })))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|err, _| ApiError::not_found(format!("invalid path: {err}")).into()),
+            )
+            .service(resource("/health/live", "GET").route(web::get().to(health::live)))
+            .service(resource("/health/ready", "GET").route(web::get().to(health::ready)))
+            .service(resource("/metrics", "GET").route(web::get().to(health::metrics)))
+            .service(resource("/docs", "GET").route(
+                web::get().to(|| async { HttpResponse::Found().insert_header(("Location", "/docs/")).finish() }),
+            ))
             .service(swagger)
             .service(
                 web::scope("/v1")
                     .wrap(from_fn(auth::authenticate))
-                    .service(resource("/ledgers").route(web::get().to(ledgers::list)).route(web::post().to(ledgers::create)))
-                    .service(resource("/ledgers/{id}").route(web::get().to(ledgers::get)))
                     .service(
-                        resource("/identities")
+                        resource("/ledgers", "GET, POST")
+                            .route(web::get().to(ledgers::list))
+                            .route(web::post().to(ledgers::create)),
+                    )
+                    .service(resource("/ledgers/{id}", "GET").route(web::get().to(ledgers::get)))
+                    .service(
+                        resource("/identities", "GET, POST")
                             .route(web::get().to(identities::list))
                             .route(web::post().to(identities::create)),
                     )
-                    .service(resource("/identities/{id}").route(web::get().to(identities::get)))
-                    .service(resource("/accounts").route(web::get().to(accounts::list)).route(web::post().to(accounts::create)))
-                    .service(resource("/accounts/{id}").route(web::get().to(accounts::get)))
-                    .service(resource("/accounts/{id}/entries").route(web::get().to(accounts::entries)))
+                    .service(resource("/identities/{id}", "GET").route(web::get().to(identities::get)))
                     .service(
-                        resource("/categories")
+                        resource("/accounts", "GET, POST")
+                            .route(web::get().to(accounts::list))
+                            .route(web::post().to(accounts::create)),
+                    )
+                    .service(resource("/accounts/{id}", "GET").route(web::get().to(accounts::get)))
+                    .service(resource("/accounts/{id}/entries", "GET").route(web::get().to(accounts::entries)))
+                    .service(
+                        resource("/categories", "GET, POST")
                             .route(web::get().to(categories::list))
                             .route(web::post().to(categories::create)),
                     )
-                    .service(resource("/categories/{id}").route(web::get().to(categories::get)))
-                    .service(resource("/categories/{id}/members").route(web::post().to(categories::add_member)))
+                    .service(resource("/categories/{id}", "GET").route(web::get().to(categories::get)))
+                    .service(resource("/categories/{id}/members", "POST").route(web::post().to(categories::add_member)))
                     .service(
-                        resource("/transactions")
+                        resource("/transactions", "GET, POST")
                             .route(web::get().to(transactions::list))
                             .route(web::post().to(transactions::create)),
                     )
-                    .service(resource("/transactions/{id}").route(web::get().to(transactions::get)))
-                    .service(resource("/transactions/{id}/post").route(web::post().to(transactions::post)))
-                    .service(resource("/transactions/{id}/archive").route(web::post().to(transactions::archive)))
-                    .service(resource("/transactions/{id}/reverse").route(web::post().to(transactions::reverse)))
-                    .service(resource("/deposits").route(web::post().to(operations::deposit)))
-                    .service(resource("/transfers").route(web::post().to(operations::transfer)))
-                    .service(resource("/withdrawals").route(web::post().to(operations::withdraw)))
+                    .service(resource("/transactions/{id}", "GET").route(web::get().to(transactions::get)))
+                    .service(resource("/transactions/{id}/post", "POST").route(web::post().to(transactions::post)))
+                    .service(
+                        resource("/transactions/{id}/archive", "POST").route(web::post().to(transactions::archive)),
+                    )
+                    .service(
+                        resource("/transactions/{id}/reverse", "POST").route(web::post().to(transactions::reverse)),
+                    )
+                    .service(resource("/deposits", "POST").route(web::post().to(operations::deposit)))
+                    .service(resource("/transfers", "POST").route(web::post().to(operations::transfer)))
+                    .service(resource("/withdrawals", "POST").route(web::post().to(operations::withdraw)))
                     .default_service(web::to(not_found)),
             )
             .default_service(web::to(not_found));

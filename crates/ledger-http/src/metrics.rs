@@ -13,7 +13,9 @@ use actix_web::web;
 
 use crate::state::AppState;
 
-const BUCKETS_MICROS: [u64; 10] = [1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000, 5_000_000];
+const BUCKETS_MICROS: [u64; 10] = [
+    1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000, 5_000_000,
+];
 
 #[derive(Default)]
 struct RouteStats {
@@ -48,7 +50,10 @@ impl Metrics {
     /// The Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP wallet_ledger_http_requests_total HTTP requests by method, route and status.");
+        let _ = writeln!(
+            out,
+            "# HELP wallet_ledger_http_requests_total HTTP requests by method, route and status."
+        );
         let _ = writeln!(out, "# TYPE wallet_ledger_http_requests_total counter");
         if let Ok(r) = self.requests.lock() {
             for ((method, route, status), n) in r.iter() {
@@ -58,7 +63,10 @@ impl Metrics {
                 );
             }
         }
-        let _ = writeln!(out, "# HELP wallet_ledger_http_request_duration_microseconds Request durations.");
+        let _ = writeln!(
+            out,
+            "# HELP wallet_ledger_http_request_duration_microseconds Request durations."
+        );
         let _ = writeln!(out, "# TYPE wallet_ledger_http_request_duration_microseconds histogram");
         if let Ok(d) = self.durations.lock() {
             for (route, s) in d.iter() {
@@ -73,8 +81,16 @@ impl Metrics {
                     "wallet_ledger_http_request_duration_microseconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
                     s.count
                 );
-                let _ = writeln!(out, "wallet_ledger_http_request_duration_microseconds_sum{{route=\"{route}\"}} {}", s.sum_micros);
-                let _ = writeln!(out, "wallet_ledger_http_request_duration_microseconds_count{{route=\"{route}\"}} {}", s.count);
+                let _ = writeln!(
+                    out,
+                    "wallet_ledger_http_request_duration_microseconds_sum{{route=\"{route}\"}} {}",
+                    s.sum_micros
+                );
+                let _ = writeln!(
+                    out,
+                    "wallet_ledger_http_request_duration_microseconds_count{{route=\"{route}\"}} {}",
+                    s.count
+                );
             }
         }
         out

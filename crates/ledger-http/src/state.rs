@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use ledger_domain::ports::{FullStore, SystemClock, UuidV7Generator};
 use ledger_domain::LedgerService;
+use ledger_domain::ports::{FullStore, SystemClock, UuidV7Generator};
 
 use crate::auth::KeyCache;
 use crate::metrics::Metrics;

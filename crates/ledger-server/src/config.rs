@@ -44,11 +44,16 @@ impl Config {
         let database_url = var("DATABASE_URL")
             .ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not set (make run sets it for the private cluster)"))?;
         let pool_size = match var("DB_POOL_SIZE") {
-            Some(v) => v.parse().map_err(|_| anyhow::anyhow!("DB_POOL_SIZE must be a positive integer"))?,
+            Some(v) => v
+                .parse()
+                .map_err(|_| anyhow::anyhow!("DB_POOL_SIZE must be a positive integer"))?,
             None => 16,
         };
         let workers = var("HTTP_WORKERS")
-            .map(|v| v.parse().map_err(|_| anyhow::anyhow!("HTTP_WORKERS must be a positive integer")))
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| anyhow::anyhow!("HTTP_WORKERS must be a positive integer"))
+            })
             .transpose()?;
         let log_format = match var("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,

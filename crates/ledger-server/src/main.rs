@@ -15,8 +15,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use ledger_domain::access::{ApiKeyStore, Scope};
-use ledger_http::auth::{hash_key, new_api_key};
 use ledger_http::AppState;
+use ledger_http::auth::{hash_key, new_api_key};
 use ledger_postgres::PostgresLedgerStore;
 use tracing_actix_web::TracingLogger;
 
@@ -25,7 +25,9 @@ use crate::config::{Config, LogFormat};
 fn init_telemetry(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
         LogFormat::Pretty => builder.try_init(),
@@ -43,7 +45,10 @@ fn connect(config: &Config) -> anyhow::Result<PostgresLedgerStore> {
 }
 
 fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 fn create_key(store: &PostgresLedgerStore, name: &str, scope: Scope) -> anyhow::Result<String> {
@@ -99,7 +104,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         "dev-key" => {
-            let file = args.get(1).ok_or_else(|| anyhow::anyhow!("usage: wallet-ledger dev-key FILE"))?;
+            let file = args
+                .get(1)
+                .ok_or_else(|| anyhow::anyhow!("usage: wallet-ledger dev-key FILE"))?;
             let store = connect(&config)?;
             let existing = std::fs::read_to_string(file).ok().map(|s| s.trim().to_owned());
             if let Some(secret) = existing

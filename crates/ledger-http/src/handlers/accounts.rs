@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use ledger_domain::ports::{AccountFilter, PageRequest, StatementCursor};
 use serde::Deserialize;
@@ -8,9 +8,11 @@ use uuid::Uuid;
 
 use super::{read, rendered};
 use crate::auth::Caller;
-use crate::dto::{currency, AccountKindDto, AccountResponse, CreateAccountRequest, Page, StatementLineResponse};
+use crate::dto::{AccountKindDto, AccountResponse, CreateAccountRequest, Page, StatementLineResponse, currency};
 use crate::error::{ApiError, Problem};
-use crate::extract::{decode_cursor, decode_id_cursor, encode_cursor, next_id_cursor, page_limit, parse_query, ApiJson};
+use crate::extract::{
+    ApiJson, decode_cursor, decode_id_cursor, encode_cursor, next_id_cursor, page_limit, parse_query,
+};
 use crate::idempotency;
 use crate::state::AppState;
 
@@ -52,10 +54,13 @@ pub struct AccountListParams {
     pub identity_id: Option<Uuid>,
     pub kind: Option<AccountKindDto>,
     /// ISO 4217 code.
+    #[param(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
     /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
@@ -80,7 +85,12 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         ledger_id: q.params.ledger_id.map(Into::into),
         identity_id: q.params.identity_id.map(Into::into),
         kind: q.params.kind.map(Into::into),
-        currency: q.params.currency.as_deref().map(|c| currency("currency", c)).transpose()?,
+        currency: q
+            .params
+            .currency
+            .as_deref()
+            .map(|c| currency("currency", c))
+            .transpose()?,
         metadata: q.metadata,
         page: PageRequest {
             limit,
@@ -138,8 +148,10 @@ pub async fn get(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uui
 #[serde(deny_unknown_fields)]
 pub struct StatementParams {
     /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
@@ -169,7 +181,11 @@ fn statement_cursor(cursor: &str) -> Result<StatementCursor, ApiError> {
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn entries(state: web::Data<AppState>, req: HttpRequest, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn entries(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
     let q = parse_query::<StatementParams>(&req)?;
     let limit = page_limit(q.params.limit)?;

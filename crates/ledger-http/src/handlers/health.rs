@@ -1,4 +1,4 @@
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 
 use crate::dto::HealthResponse;
 use crate::error::{ApiError, Problem};

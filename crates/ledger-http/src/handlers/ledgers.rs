@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use ledger_domain::ports::PageRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -9,7 +9,7 @@ use super::{read, rendered};
 use crate::auth::Caller;
 use crate::dto::{CreateLedgerRequest, LedgerResponse, Page};
 use crate::error::{ApiError, Problem};
-use crate::extract::{decode_id_cursor, next_id_cursor, page_limit, parse_query, ApiJson};
+use crate::extract::{ApiJson, decode_id_cursor, next_id_cursor, page_limit, parse_query};
 use crate::idempotency;
 use crate::state::AppState;
 
@@ -44,8 +44,10 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct LedgerListParams {
     /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

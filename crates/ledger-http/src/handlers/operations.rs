@@ -1,7 +1,7 @@
 //! The three wallet operations. Each produces one balanced transaction whose
 //! metadata carries `transaction_type`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use ledger_domain::service::{Deposit, Transfer, Withdrawal};
 
 use crate::auth::Caller;

@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use ledger_domain::ports::{PageRequest, TransactionFilter};
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use super::{read, rendered};
 use crate::auth::Caller;
 use crate::dto::{CreateTransactionRequest, Page, TransactionResponse, TransactionStatusDto};
 use crate::error::{ApiError, Problem};
-use crate::extract::{decode_id_cursor, fingerprint, next_id_cursor, page_limit, parse_query, ApiJson};
+use crate::extract::{ApiJson, decode_id_cursor, fingerprint, next_id_cursor, page_limit, parse_query};
 use crate::idempotency::{self, Outcome};
 use crate::state::AppState;
 
@@ -56,8 +56,10 @@ pub struct TransactionListParams {
     /// `effective_at` < this time.
     pub effective_to: Option<DateTime<Utc>>,
     /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
@@ -123,9 +125,15 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<Http
         (status = 403, description = "Key lacks the `write` scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such transaction", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency key reused with another request", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn post(state: web::Data<AppState>, req: HttpRequest, caller: web::ReqData<Caller>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: web::ReqData<Caller>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
     let fp = fingerprint(&req, b"");
     idempotency::run(&state, &req, &caller, fp, move |svc, _| {
@@ -144,13 +152,22 @@ pub async fn post(state: web::Data<AppState>, req: HttpRequest, caller: web::Req
         (status = 403, description = "Key lacks the `write` scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such transaction", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency key reused with another request", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn archive(state: web::Data<AppState>, req: HttpRequest, caller: web::ReqData<Caller>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn archive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: web::ReqData<Caller>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
     let fp = fingerprint(&req, b"");
     idempotency::run(&state, &req, &caller, fp, move |svc, _| {
-        rendered(StatusCode::OK, &TransactionResponse::from(&svc.archive_transaction(id)?))
+        rendered(
+            StatusCode::OK,
+            &TransactionResponse::from(&svc.archive_transaction(id)?),
+        )
     })
     .await
 }
@@ -166,10 +183,15 @@ pub async fn archive(state: web::Data<AppState>, req: HttpRequest, caller: web::
         (status = 403, description = "Key lacks the `write` scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such transaction", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not posted, or already reversed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The reversal would overdraw an account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The reversal would overdraw an account, or the idempotency key was reused", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn reverse(state: web::Data<AppState>, req: HttpRequest, caller: web::ReqData<Caller>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn reverse(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: web::ReqData<Caller>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
     let fp = fingerprint(&req, b"");
     idempotency::run(&state, &req, &caller, fp, move |svc, mark| {
