@@ -354,11 +354,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
 
     fn transition(&self, id: TransactionId, to: TransactionStatus) -> Result<Transaction, LedgerError> {
         // Checked here for a clear error; checked again by the store under its lock.
-        let current = self.get_transaction(id)?;
-        match to {
-            TransactionStatus::Posted => current.post(self.clock.now())?,
-            _ => current.archive(self.clock.now())?,
-        };
+        self.get_transaction(id)?.transition(to, self.clock.now())?;
         self.store.write(JournalWrite::Transition {
             transaction_id: id,
             to,

@@ -270,8 +270,9 @@ impl Transaction {
         self.transition(TransactionStatus::Archived, at)
     }
 
-    fn transition(&self, to: TransactionStatus, at: DateTime<Utc>) -> Result<Self, LedgerError> {
-        if self.status != TransactionStatus::Pending {
+    /// pending → `to` (posted or archived); anything else is an invalid transition.
+    pub fn transition(&self, to: TransactionStatus, at: DateTime<Utc>) -> Result<Self, LedgerError> {
+        if self.status != TransactionStatus::Pending || to == TransactionStatus::Pending {
             return Err(LedgerError::InvalidTransition { from: self.status, to });
         }
         let mut next = self.clone();

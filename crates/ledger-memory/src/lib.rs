@@ -138,16 +138,7 @@ impl State {
             .get(&id)
             .cloned()
             .ok_or(LedgerError::not_found("transaction", id))?;
-        let next = match to {
-            TransactionStatus::Posted => current.post(at)?,
-            TransactionStatus::Archived => current.archive(at)?,
-            TransactionStatus::Pending => {
-                return Err(LedgerError::InvalidTransition {
-                    from: current.status(),
-                    to,
-                });
-            }
-        };
+        let next = current.transition(to, at)?;
         self.settle(Some(&current), &next)?;
         if next.status() == TransactionStatus::Archived
             && let Some(e) = next.external_id()

@@ -155,17 +155,7 @@ pub(crate) fn transition(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Transaction, TxError> {
     let current = load(conn, id, true)?.ok_or(LedgerError::not_found("transaction", id))?;
-    let next = match to {
-        TransactionStatus::Posted => current.post(at)?,
-        TransactionStatus::Archived => current.archive(at)?,
-        TransactionStatus::Pending => {
-            return Err(LedgerError::InvalidTransition {
-                from: current.status(),
-                to,
-            }
-            .into());
-        }
-    };
+    let next = current.transition(to, at)?;
     settle(conn, Some(&current), &next)?;
     diesel::update(transactions::table.filter(transactions::id.eq(id.0)))
         .set((

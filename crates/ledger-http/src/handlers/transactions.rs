@@ -1,6 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use ledger_domain::TransactionStatus;
 use ledger_domain::ports::{PageRequest, TransactionFilter};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -134,10 +135,25 @@ pub async fn post(
     caller: web::ReqData<Caller>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    transition(state, req, caller, id, TransactionStatus::Posted).await
+}
+
+/// Shared by post and archive: a status change answered with the transaction.
+async fn transition(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: web::ReqData<Caller>,
+    id: web::Path<Uuid>,
+    to: TransactionStatus,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
     let fp = fingerprint(&req, b"");
     idempotency::run(&state, &req, &caller, fp, move |svc, _| {
-        rendered(StatusCode::OK, &TransactionResponse::from(&svc.post_transaction(id)?))
+        let t = match to {
+            TransactionStatus::Posted => svc.post_transaction(id)?,
+            _ => svc.archive_transaction(id)?,
+        };
+        rendered(StatusCode::OK, &TransactionResponse::from(&t))
     })
     .await
 }
@@ -161,15 +177,7 @@ pub async fn archive(
     caller: web::ReqData<Caller>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().into();
-    let fp = fingerprint(&req, b"");
-    idempotency::run(&state, &req, &caller, fp, move |svc, _| {
-        rendered(
-            StatusCode::OK,
-            &TransactionResponse::from(&svc.archive_transaction(id)?),
-        )
-    })
-    .await
+    transition(state, req, caller, id, TransactionStatus::Archived).await
 }
 
 /// Reverses a posted transaction: a new posted transaction with every
