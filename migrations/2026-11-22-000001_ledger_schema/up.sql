@@ -89,7 +89,7 @@ CREATE TABLE entries (
     effective_at   timestamptz NOT NULL,
     PRIMARY KEY (transaction_id, line)
 );
-CREATE INDEX entries_account_effective ON entries (account_id, effective_at, transaction_id, line);
+CREATE INDEX entries_account_effective ON entries (account_id, effective_at, transaction_id, line) INCLUDE (direction, amount);
 
 CREATE TABLE categories (
     id             uuid PRIMARY KEY,
