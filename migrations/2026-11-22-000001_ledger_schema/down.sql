@@ -2,3 +2,4 @@ DROP TABLE idempotency_keys, api_keys, category_members, categories, entries, tr
     account_balances, accounts, identities, ledgers;
 DROP FUNCTION entries_are_immutable();
 DROP FUNCTION transactions_follow_status_machine();
+DROP FUNCTION ledger_refuse(uuid, text);

@@ -184,3 +184,10 @@ END $$;
 
 CREATE TRIGGER transactions_status_machine BEFORE UPDATE OR DELETE ON transactions
     FOR EACH ROW EXECUTE FUNCTION transactions_follow_status_machine();
+
+-- Raised from inside the one-statement posting when an account's limit refuses
+-- it: the whole statement (counters, transaction, entries) rolls back.
+CREATE FUNCTION ledger_refuse(account uuid, reason text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'ledger_refused:%:%', reason, account USING ERRCODE = 'P0001';
+END $$;

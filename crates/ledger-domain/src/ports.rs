@@ -159,11 +159,19 @@ pub trait LedgerStore: Send + Sync + 'static {
     fn insert_account(&self, account: &Account) -> Result<(), LedgerError>;
     /// Returns the account with `account.code` in its ledger, inserting `account`
     /// if there is none (system accounts are created on first use). Concurrent
-    /// callers all get the same account.
+    /// callers all get the same account. Like [`Self::account_heads`], only its
+    /// fixed fields are guaranteed current.
     fn ensure_account(&self, account: &Account) -> Result<Account, LedgerError>;
     /// An account with its current counters and version.
     fn get_account(&self, id: AccountId) -> Result<Option<Account>, LedgerError>;
     fn get_accounts(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError>;
+    /// The accounts' fixed fields (ledger, currency, kind, normal balance,
+    /// limit, code): what validation needs. Counters and version need not be
+    /// current, so an adapter may serve these from a cache — no use case
+    /// changes them once the account exists.
+    fn account_heads(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError> {
+        self.get_accounts(ids)
+    }
     fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, LedgerError>;
     /// Counters from entries with `effective_at <= at`, by their transactions'
     /// current status.
@@ -225,6 +233,7 @@ forward_store! {
     fn ensure_account(&self, account: &Account) -> Result<Account, LedgerError>;
     fn get_account(&self, id: AccountId) -> Result<Option<Account>, LedgerError>;
     fn get_accounts(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError>;
+    fn account_heads(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError>;
     fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, LedgerError>;
     fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError>;
     fn statement(&self, id: AccountId, after: Option<&StatementCursor>, limit: usize) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError>;

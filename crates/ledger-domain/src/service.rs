@@ -301,7 +301,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         self.get_ledger(ledger_id)?;
         validate_common(draft.external_id.as_deref(), draft.description.as_deref())?;
         let ids: Vec<AccountId> = draft.entries.iter().map(|e| e.account_id).collect();
-        let accounts = self.store.get_accounts(&ids)?;
+        let accounts = self.store.account_heads(&ids)?;
         let transaction = Transaction::create(
             TransactionId(self.ids.next_id()),
             ledger_id,
@@ -470,7 +470,11 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     fn wallet(&self, ledger: &Ledger, id: AccountId, field: &str, currency: Currency) -> Result<Account, LedgerError> {
-        let account = self.get_account(id)?;
+        let account = self
+            .store
+            .account_heads(&[id])?
+            .remove(&id)
+            .ok_or(LedgerError::not_found("account", id))?;
         if account.ledger_id != ledger.id {
             return Err(LedgerError::validation(field, "the account belongs to another ledger"));
         }

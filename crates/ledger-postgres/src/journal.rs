@@ -26,7 +26,7 @@ pub(crate) const HOUSE_SHARDS: i16 = 16;
 
 /// The shard a write uses for house accounts: from the random bits of its
 /// transaction id (UUID v7 ends in random bits), so concurrent writes spread.
-fn shard_for(id: TransactionId) -> i16 {
+pub(crate) fn shard_for(id: TransactionId) -> i16 {
     let low = id.0.as_u128() & 0xffff;
     i16::try_from(low % u128::from(HOUSE_SHARDS.unsigned_abs())).unwrap_or(0)
 }

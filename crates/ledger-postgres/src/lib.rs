@@ -6,6 +6,7 @@
 
 mod access;
 mod error;
+mod fast;
 mod journal;
 mod rows;
 pub mod schema;

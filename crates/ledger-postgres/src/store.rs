@@ -1,6 +1,7 @@
 //! `LedgerStore` on PostgreSQL.
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use bigdecimal::BigDecimal;
 use chrono::{DateTime, Utc};
@@ -22,6 +23,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::error::{TxError, corrupt, from_diesel, pool_error};
+use crate::fast;
 use crate::journal::{self, HOUSE_SHARDS};
 use crate::rows::{
     AccountRow, BalanceTotalsRow, CategoryRow, EntryRow, IdentityRow, LedgerRow, TransactionRow, to_transaction,
@@ -30,11 +32,42 @@ use crate::schema::{
     account_balances, accounts, categories, category_members, entries, identities, ledgers, transactions,
 };
 use crate::{PgPool, PgPooled};
+use ledger_domain::access::IdempotencyMark;
 
-/// The PostgreSQL store. Cloning shares the pool.
+/// Fixed fields that never change once written, kept in memory so a posting
+/// costs no lookups: ledgers, account heads, and system-account codes.
+#[derive(Default)]
+struct Caches {
+    ledgers: RwLock<HashMap<LedgerId, Ledger>>,
+    heads: RwLock<HashMap<AccountId, Account>>,
+    codes: RwLock<HashMap<(LedgerId, String), AccountId>>,
+}
+
+const CACHE_LIMIT: usize = 200_000;
+
+fn remember<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, key: K, value: V) {
+    if let Ok(mut m) = map.write() {
+        if m.len() >= CACHE_LIMIT {
+            m.clear();
+        }
+        m.insert(key, value);
+    }
+}
+
+/// An account without its (changing) counters.
+fn head(account: &Account) -> Account {
+    Account {
+        counters: BalanceCounters::default(),
+        version: 0,
+        ..account.clone()
+    }
+}
+
+/// The PostgreSQL store. Cloning shares the pool and the caches.
 #[derive(Clone)]
 pub struct PostgresLedgerStore {
     pool: PgPool,
+    caches: Arc<Caches>,
 }
 
 impl std::fmt::Debug for PostgresLedgerStore {
@@ -59,7 +92,52 @@ fn containment(pairs: &[(String, String)]) -> Value {
 
 impl PostgresLedgerStore {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            caches: Arc::new(Caches::default()),
+        }
+    }
+
+    /// One posting, one statement; a detected deadlock is retried.
+    fn record(&self, transaction: &Transaction, mark: Option<&IdempotencyMark>) -> Result<(), LedgerError> {
+        let heads = self.account_heads(&transaction.account_ids())?;
+        let mut conn = self.conn()?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match fast::record(&mut conn, transaction, mark, &heads) {
+                Ok(()) => return Ok(()),
+                Err(e) if fast::is_retryable(&e) && attempt < 5 => continue,
+                Err(e) => return Err(fast::refusal(&e).unwrap_or_else(|| from_diesel(e))),
+            }
+        }
+    }
+
+    fn ensure_account_uncached(&self, account: &Account, code: &str) -> Result<Account, LedgerError> {
+        let find = |conn: &mut PgConnection| -> Result<Option<Account>, TxError> {
+            let row: Option<AccountRow> = accounts::table
+                .filter(accounts::ledger_id.eq(account.ledger_id.0))
+                .filter(accounts::code.eq(&code))
+                .select(AccountRow::as_select())
+                .first(conn)
+                .optional()?;
+            match row {
+                Some(r) => Ok(Self::with_totals(conn, vec![r])?.pop()),
+                None => Ok(None),
+            }
+        };
+        if let Some(found) = self.tx(find)? {
+            return Ok(found);
+        }
+        // Concurrent first uses: the unique (ledger_id, code) lets one insert win;
+        // the others find the winner's account.
+        match self.tx(|conn| Self::insert_account_in(conn, account)) {
+            Ok(()) => Ok(account.clone()),
+            Err(LedgerError::Conflict(_)) => self
+                .tx(find)?
+                .ok_or_else(|| LedgerError::Unknown(anyhow::anyhow!("system account {code} vanished"))),
+            Err(e) => Err(e),
+        }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -154,6 +232,11 @@ struct DirectionSum {
     total: BigDecimal,
 }
 
+/// Records never reach the multi-statement path (see [`fast`]).
+fn unreachable_record() -> Result<(Transaction, Option<IdempotencyMark>), TxError> {
+    Err(LedgerError::Unknown(anyhow::anyhow!("a record write took the transition path")).into())
+}
+
 fn counters_from(sums: Vec<DirectionSum>) -> Result<BalanceCounters, LedgerError> {
     let mut counters = BalanceCounters::default();
     for s in sums {
@@ -203,15 +286,22 @@ impl LedgerStore for PostgresLedgerStore {
     }
 
     fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError> {
+        if let Some(l) = self.caches.ledgers.read().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(Some(l));
+        }
         let mut conn = self.conn()?;
-        ledgers::table
+        let ledger = ledgers::table
             .find(id.0)
             .select(LedgerRow::as_select())
             .first(&mut conn)
             .optional()
             .map_err(from_diesel)?
             .map(Ledger::try_from)
-            .transpose()
+            .transpose()?;
+        if let Some(l) = &ledger {
+            remember(&self.caches.ledgers, id, l.clone());
+        }
+        Ok(ledger)
     }
 
     fn list_ledgers(&self, page: &PageRequest) -> Result<Vec<Ledger>, LedgerError> {
@@ -281,30 +371,39 @@ impl LedgerStore for PostgresLedgerStore {
             .code
             .clone()
             .ok_or_else(|| LedgerError::validation("code", "a system account needs a code"))?;
-        let find = |conn: &mut PgConnection| -> Result<Option<Account>, TxError> {
-            let row: Option<AccountRow> = accounts::table
-                .filter(accounts::ledger_id.eq(account.ledger_id.0))
-                .filter(accounts::code.eq(&code))
-                .select(AccountRow::as_select())
-                .first(conn)
-                .optional()?;
-            match row {
-                Some(r) => Ok(Self::with_totals(conn, vec![r])?.pop()),
-                None => Ok(None),
-            }
-        };
-        if let Some(found) = self.tx(find)? {
+        let key = (account.ledger_id, code.clone());
+        let cached = self.caches.codes.read().ok().and_then(|m| m.get(&key).copied());
+        if let Some(id) = cached
+            && let Some(found) = self.account_heads(&[id])?.remove(&id)
+        {
             return Ok(found);
         }
-        // Concurrent first uses: the unique (ledger_id, code) lets one insert win;
-        // the others find the winner's account.
-        match self.tx(|conn| Self::insert_account_in(conn, account)) {
-            Ok(()) => Ok(account.clone()),
-            Err(LedgerError::Conflict(_)) => self
-                .tx(find)?
-                .ok_or_else(|| LedgerError::Unknown(anyhow::anyhow!("system account {code} vanished"))),
-            Err(e) => Err(e),
+        let found = self.ensure_account_uncached(account, &code)?;
+        remember(&self.caches.codes, key, found.id);
+        remember(&self.caches.heads, found.id, head(&found));
+        Ok(found)
+    }
+
+    fn account_heads(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError> {
+        let mut found: HashMap<AccountId, Account> = HashMap::new();
+        if let Ok(m) = self.caches.heads.read() {
+            found.extend(ids.iter().filter_map(|id| m.get(id).map(|a| (*id, a.clone()))));
         }
+        let missing: Vec<Uuid> = ids.iter().filter(|id| !found.contains_key(id)).map(|id| id.0).collect();
+        if !missing.is_empty() {
+            let mut conn = self.conn()?;
+            let rows: Vec<AccountRow> = accounts::table
+                .filter(accounts::id.eq_any(&missing))
+                .select(AccountRow::as_select())
+                .load(&mut conn)
+                .map_err(from_diesel)?;
+            for row in rows {
+                let account = row.into_account(None)?;
+                remember(&self.caches.heads, account.id, account.clone());
+                found.insert(account.id, account);
+            }
+        }
+        Ok(found)
     }
 
     fn get_account(&self, id: AccountId) -> Result<Option<Account>, LedgerError> {
@@ -446,15 +545,19 @@ impl LedgerStore for PostgresLedgerStore {
     }
 
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError> {
+        let write = match write {
+            JournalWrite::Record {
+                transaction,
+                idempotency,
+            } => {
+                self.record(&transaction, idempotency.as_ref())?;
+                return Ok(transaction);
+            }
+            other => other,
+        };
         self.tx(|conn| {
             let (written, mark) = match write {
-                JournalWrite::Record {
-                    transaction,
-                    idempotency,
-                } => {
-                    journal::record(conn, &transaction)?;
-                    (transaction, idempotency)
-                }
+                JournalWrite::Record { .. } => unreachable_record()?,
                 JournalWrite::Transition { transaction_id, to, at } => {
                     (journal::transition(conn, transaction_id, to, at)?, None)
                 }
