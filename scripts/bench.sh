@@ -20,7 +20,7 @@ while port_taken "$port"; do port=$((port + 1)); done
 
 export DATABASE_URL="$server/wl_bench"
 export BIND_ADDRESS="127.0.0.1:$port"
-export DB_POOL_SIZE="${DB_POOL_SIZE:-32}" HTTP_WORKERS="${HTTP_WORKERS:-2}" LOG_FORMAT=json RUST_LOG="${RUST_LOG:-error}"
+export DB_POOL_SIZE="${DB_POOL_SIZE:-64}" HTTP_WORKERS="${HTTP_WORKERS:-2}" LOG_FORMAT=json RUST_LOG="${RUST_LOG:-error}"
 bin="$ROOT/target/release/wallet-ledger"
 "$bin" migrate
 key="$("$bin" create-api-key --name bench --scope admin)"

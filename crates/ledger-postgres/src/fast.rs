@@ -16,9 +16,10 @@
 use std::collections::HashMap;
 
 use bigdecimal::BigDecimal;
-use diesel::pg::PgConnection;
+use diesel::pg::{Pg, PgConnection};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, Int2, Int4, Jsonb, Nullable, Numeric, Text, Timestamptz, Uuid as SqlUuid};
-use diesel::{RunQueryDsl, sql_query};
+use diesel::{QueryResult, RunQueryDsl};
 use ledger_domain::access::{IdempotencyMark, StoredBody, transaction_snapshot};
 use ledger_domain::posting::{counter_deltas, lowers_available};
 use ledger_domain::{Account, AccountId, LedgerError, NormalBalance, Transaction};
@@ -27,11 +28,13 @@ use uuid::Uuid;
 use crate::journal::shard_for;
 use crate::rows::metadata_value;
 
-const POSTING: &str = "\
-WITH d AS MATERIALIZED ( \
-    SELECT * FROM unnest($15::uuid[], $16::int2[], $17::numeric[], $18::numeric[], $19::numeric[], $20::numeric[], \
-                         $21::numeric[], $22::text[]) AS d(account_id, shard, pd, pc, qd, qc, floor, normal) \
-    ORDER BY account_id), \
+/// The statement after the bound parameters (see [`PostingQuery`]), which bind
+/// each value once into the `p` row.
+const POSTING_BODY: &str = "\
+d AS MATERIALIZED ( \
+    SELECT x.* FROM p, unnest(p.d_accounts, p.d_shards, p.pd, p.pc, p.qd, p.qc, p.floors, p.normals) \
+        AS x(account_id, shard, pd, pc, qd, qc, floor, normal) \
+    ORDER BY x.account_id), \
 upd AS ( \
     UPDATE account_balances b SET \
         posted_debits = b.posted_debits + d.pd, posted_credits = b.posted_credits + d.pc, \
@@ -44,24 +47,95 @@ upd AS ( \
     RETURNING b.account_id), \
 t AS ( \
     INSERT INTO transactions (id, ledger_id, status, description, metadata, effective_at, external_id, created_at, posted_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)), \
+    SELECT p.tx, p.ledger, p.status, p.description, p.metadata, p.effective_at, p.external_id, p.created_at, p.posted_at FROM p), \
 e AS ( \
     INSERT INTO entries (transaction_id, line, account_id, direction, amount, currency, effective_at) \
-    SELECT $1, x.line, x.account_id, x.direction, x.amount, x.currency, $6 \
-    FROM unnest($10::int4[], $11::uuid[], $12::text[], $13::numeric[], $14::text[]) AS x(line, account_id, direction, amount, currency)), \
+    SELECT p.tx, x.line, x.account_id, x.direction, x.amount, x.currency, p.effective_at \
+    FROM p, unnest(p.lines, p.e_accounts, p.e_directions, p.e_amounts, p.e_currencies) \
+        AS x(line, account_id, direction, amount, currency)), \
 i AS ( \
-    UPDATE idempotency_keys SET response_status = 201, response_kind = 'transaction', response_body = $25 \
-    WHERE $23::uuid IS NOT NULL AND api_key_id = $23 AND key = $24) \
+    UPDATE idempotency_keys k SET response_status = 201, response_kind = 'transaction', response_body = p.snapshot \
+    FROM p WHERE p.idem_key_id IS NOT NULL AND k.api_key_id = p.idem_key_id AND k.key = p.idem_key) \
 SELECT d.account_id FROM d \
 WHERE d.account_id NOT IN (SELECT account_id FROM upd) \
   AND ledger_refuse(d.account_id, CASE WHEN d.floor IS NULL THEN 'missing_counters' ELSE 'insufficient_funds' END)";
 
-#[derive(diesel::QueryableByName)]
-struct Refused {
-    #[diesel(sql_type = SqlUuid)]
-    #[allow(dead_code)]
-    account_id: Uuid,
+/// The posting statement as a diesel query whose SQL text never changes, so
+/// diesel keeps it prepared per connection (a `sql_query` is re-planned on
+/// every call).
+struct PostingQuery {
+    tx: Uuid,
+    ledger: Uuid,
+    status: &'static str,
+    description: Option<String>,
+    metadata: serde_json::Value,
+    effective_at: chrono::DateTime<chrono::Utc>,
+    external_id: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    posted_at: Option<chrono::DateTime<chrono::Utc>>,
+    lines: Vec<i32>,
+    e_accounts: Vec<Uuid>,
+    e_directions: Vec<&'static str>,
+    e_amounts: Vec<BigDecimal>,
+    e_currencies: Vec<&'static str>,
+    d_accounts: Vec<Uuid>,
+    d_shards: Vec<i16>,
+    pd: Vec<BigDecimal>,
+    pc: Vec<BigDecimal>,
+    qd: Vec<BigDecimal>,
+    qc: Vec<BigDecimal>,
+    floors: Vec<Option<BigDecimal>>,
+    normals: Vec<&'static str>,
+    idem_key_id: Option<Uuid>,
+    idem_key: Option<String>,
+    snapshot: Option<serde_json::Value>,
 }
+
+impl QueryId for PostingQuery {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<Pg> for PostingQuery {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH p AS MATERIALIZED (SELECT ");
+        macro_rules! param {
+            ($st:ty, $value:expr, $cast:literal, $alias:literal, $sep:literal) => {
+                out.push_bind_param::<$st, _>($value)?;
+                out.push_sql(concat!("::", $cast, " AS ", $alias, $sep));
+            };
+        }
+        param!(SqlUuid, &self.tx, "uuid", "tx", ", ");
+        param!(SqlUuid, &self.ledger, "uuid", "ledger", ", ");
+        param!(Text, &self.status, "text", "status", ", ");
+        param!(Nullable<Text>, &self.description, "text", "description", ", ");
+        param!(Jsonb, &self.metadata, "jsonb", "metadata", ", ");
+        param!(Timestamptz, &self.effective_at, "timestamptz", "effective_at", ", ");
+        param!(Nullable<Text>, &self.external_id, "text", "external_id", ", ");
+        param!(Timestamptz, &self.created_at, "timestamptz", "created_at", ", ");
+        param!(Nullable<Timestamptz>, &self.posted_at, "timestamptz", "posted_at", ", ");
+        param!(Array<Int4>, &self.lines, "int4[]", "lines", ", ");
+        param!(Array<SqlUuid>, &self.e_accounts, "uuid[]", "e_accounts", ", ");
+        param!(Array<Text>, &self.e_directions, "text[]", "e_directions", ", ");
+        param!(Array<Numeric>, &self.e_amounts, "numeric[]", "e_amounts", ", ");
+        param!(Array<Text>, &self.e_currencies, "text[]", "e_currencies", ", ");
+        param!(Array<SqlUuid>, &self.d_accounts, "uuid[]", "d_accounts", ", ");
+        param!(Array<Int2>, &self.d_shards, "int2[]", "d_shards", ", ");
+        param!(Array<Numeric>, &self.pd, "numeric[]", "pd", ", ");
+        param!(Array<Numeric>, &self.pc, "numeric[]", "pc", ", ");
+        param!(Array<Numeric>, &self.qd, "numeric[]", "qd", ", ");
+        param!(Array<Numeric>, &self.qc, "numeric[]", "qc", ", ");
+        param!(Array<Nullable<Numeric>>, &self.floors, "numeric[]", "floors", ", ");
+        param!(Array<Text>, &self.normals, "text[]", "normals", ", ");
+        param!(Nullable<SqlUuid>, &self.idem_key_id, "uuid", "idem_key_id", ", ");
+        param!(Nullable<Text>, &self.idem_key, "text", "idem_key", ", ");
+        param!(Nullable<Jsonb>, &self.snapshot, "jsonb", "snapshot", "), ");
+        out.push_sql(POSTING_BODY);
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<PgConnection> for PostingQuery {}
 
 /// Stores a new transaction in one statement. `heads` holds the static fields
 /// of every account the transaction touches.
@@ -84,47 +158,47 @@ pub(crate) fn record(
         ids.push(id.0);
         shards.push(if limit.is_some() { 0 } else { shard });
         floors.push(limit.filter(|_| lowers_available(normal, &delta)).map(|l| -l));
-        normals.push(normal.as_str().to_owned());
+        normals.push(normal.as_str());
         pd.push(delta.posted_debits);
         pc.push(delta.posted_credits);
         qd.push(delta.pending_debits);
         qc.push(delta.pending_credits);
     }
     let entries = transaction.entries();
-    let lines: Vec<i32> = (0..entries.len()).filter_map(|i| i32::try_from(i).ok()).collect();
     let snapshot = match mark.map(|_| transaction_snapshot(transaction)) {
         Some(Ok(s)) => match s.body {
             StoredBody::Transaction(v) | StoredBody::Rendered(v) => Some(v),
         },
         _ => None,
     };
-    let _refused: Vec<Refused> = sql_query(POSTING)
-        .bind::<SqlUuid, _>(transaction.id().0)
-        .bind::<SqlUuid, _>(transaction.ledger_id().0)
-        .bind::<Text, _>(transaction.status().as_str())
-        .bind::<Nullable<Text>, _>(transaction.description())
-        .bind::<Jsonb, _>(metadata_value(transaction.metadata()))
-        .bind::<Timestamptz, _>(transaction.effective_at())
-        .bind::<Nullable<Text>, _>(transaction.external_id())
-        .bind::<Timestamptz, _>(transaction.created_at())
-        .bind::<Nullable<Timestamptz>, _>(transaction.posted_at())
-        .bind::<Array<Int4>, _>(lines)
-        .bind::<Array<SqlUuid>, _>(entries.iter().map(|e| e.account_id.0).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(entries.iter().map(|e| e.direction.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Numeric>, _>(entries.iter().map(|e| e.amount.clone()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(entries.iter().map(|e| e.currency.code()).collect::<Vec<_>>())
-        .bind::<Array<SqlUuid>, _>(ids)
-        .bind::<Array<Int2>, _>(shards)
-        .bind::<Array<Numeric>, _>(pd)
-        .bind::<Array<Numeric>, _>(pc)
-        .bind::<Array<Numeric>, _>(qd)
-        .bind::<Array<Numeric>, _>(qc)
-        .bind::<Array<Nullable<Numeric>>, _>(floors)
-        .bind::<Array<Text>, _>(normals)
-        .bind::<Nullable<SqlUuid>, _>(mark.map(|m| m.api_key_id))
-        .bind::<Nullable<Text>, _>(mark.map(|m| m.key.clone()))
-        .bind::<Nullable<Jsonb>, _>(snapshot)
-        .load(conn)?;
+    PostingQuery {
+        tx: transaction.id().0,
+        ledger: transaction.ledger_id().0,
+        status: transaction.status().as_str(),
+        description: transaction.description().map(str::to_owned),
+        metadata: metadata_value(transaction.metadata()),
+        effective_at: transaction.effective_at(),
+        external_id: transaction.external_id().map(str::to_owned),
+        created_at: transaction.created_at(),
+        posted_at: transaction.posted_at(),
+        lines: (0..entries.len()).filter_map(|i| i32::try_from(i).ok()).collect(),
+        e_accounts: entries.iter().map(|e| e.account_id.0).collect(),
+        e_directions: entries.iter().map(|e| e.direction.as_str()).collect(),
+        e_amounts: entries.iter().map(|e| e.amount.clone()).collect(),
+        e_currencies: entries.iter().map(|e| e.currency.code()).collect(),
+        d_accounts: ids,
+        d_shards: shards,
+        pd,
+        pc,
+        qd,
+        qc,
+        floors,
+        normals,
+        idem_key_id: mark.map(|m| m.api_key_id),
+        idem_key: mark.map(|m| m.key.clone()),
+        snapshot,
+    }
+    .execute(conn)?;
     Ok(())
 }
 

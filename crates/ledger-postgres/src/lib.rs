@@ -37,6 +37,9 @@ const MIGRATION_LOCK_KEY: i64 = 0x5741_4c4c_4554; // "WALLET"
 pub fn connect(url: &str, max_size: u32) -> Result<PgPool, LedgerError> {
     Pool::builder()
         .max_size(max_size.max(1))
+        // A broken connection surfaces as an error on use (mapped to 503);
+        // testing every checkout would cost a round trip per query.
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(10))
         .build(ConnectionManager::<PgConnection>::new(url))
         .map_err(|e| LedgerError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))

@@ -412,13 +412,16 @@ impl LedgerStore for PostgresLedgerStore {
 
     fn get_accounts(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError> {
         let raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
-        self.tx(|conn| {
-            let rows = accounts::table
-                .filter(accounts::id.eq_any(&raw))
-                .select(AccountRow::as_select())
-                .load(conn)?;
-            Ok(Self::with_totals(conn, rows)?.into_iter().map(|a| (a.id, a)).collect())
-        })
+        // No transaction needed: an account's row never changes, and its
+        // counters are read in one statement.
+        let mut pooled = self.conn()?;
+        let conn: &mut PgConnection = &mut pooled;
+        let rows = accounts::table
+            .filter(accounts::id.eq_any(&raw))
+            .select(AccountRow::as_select())
+            .load(conn)
+            .map_err(from_diesel)?;
+        Ok(Self::with_totals(conn, rows)?.into_iter().map(|a| (a.id, a)).collect())
     }
 
     fn list_accounts(&self, f: &AccountFilter) -> Result<Vec<Account>, LedgerError> {
@@ -469,11 +472,15 @@ impl LedgerStore for PostgresLedgerStore {
                     .pop()
                     .map(|a| a.counters)
                     .unwrap_or_default();
+                // The status comes from a correlated lookup by primary key, so the
+                // planner cannot swap the (usually tiny) index range for a join
+                // over all transactions.
                 let later: Vec<DirectionSum> = sql_query(
-                    "SELECT e.direction, t.status, sum(e.amount) AS total \
-                     FROM entries e JOIN transactions t ON t.id = e.transaction_id \
-                     WHERE e.account_id = $1 AND e.effective_at > $2 \
-                     GROUP BY e.direction, t.status",
+                    "SELECT direction, status, sum(amount) AS total FROM ( \
+                         SELECT e.direction, e.amount, \
+                                (SELECT t.status FROM transactions t WHERE t.id = e.transaction_id) AS status \
+                         FROM entries e WHERE e.account_id = $1 AND e.effective_at > $2) later \
+                     GROUP BY direction, status",
                 )
                 .bind::<SqlUuid, _>(id.0)
                 .bind::<Timestamptz, _>(at)
