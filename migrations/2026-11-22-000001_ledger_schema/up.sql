@@ -76,6 +76,8 @@ CREATE TABLE transactions (
 CREATE UNIQUE INDEX transactions_ledger_external_id_key ON transactions (ledger_id, external_id)
     WHERE external_id IS NOT NULL AND status IN ('pending', 'posted');
 CREATE INDEX transactions_ledger ON transactions (ledger_id, id);
+-- the few transactions that are not posted, for as-of balances
+CREATE INDEX transactions_not_posted ON transactions (id) WHERE status <> 'posted';
 CREATE INDEX transactions_metadata ON transactions USING gin (metadata jsonb_path_ops);
 
 CREATE TABLE entries (

@@ -32,6 +32,21 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 /// Arbitrary, fixed key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK_KEY: i64 = 0x5741_4c4c_4554; // "WALLET"
 
+/// Per-connection settings. JIT compilation is off: for short OLTP queries
+/// a misestimate can make PostgreSQL spend 100+ ms compiling a query that runs
+/// in 0.1 ms.
+#[derive(Debug)]
+struct SessionSettings;
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        sql_query("SET jit = off")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
 /// Builds a connection pool. Fails fast (with `Unavailable`) when the database
 /// cannot be reached.
 pub fn connect(url: &str, max_size: u32) -> Result<PgPool, LedgerError> {
@@ -40,6 +55,7 @@ pub fn connect(url: &str, max_size: u32) -> Result<PgPool, LedgerError> {
         // A broken connection surfaces as an error on use (mapped to 503);
         // testing every checkout would cost a round trip per query.
         .test_on_check_out(false)
+        .connection_customizer(Box::new(SessionSettings))
         .connection_timeout(Duration::from_secs(10))
         .build(ConnectionManager::<PgConnection>::new(url))
         .map_err(|e| LedgerError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))
