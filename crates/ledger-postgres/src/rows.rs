@@ -4,7 +4,6 @@
 use bigdecimal::BigDecimal;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types;
 use ledger_domain::transaction::TransactionRecord;
 use ledger_domain::{
     Account, AccountId, AccountKind, BalanceCounters, Category, CategoryId, Currency, Direction, Entry, Identity,
@@ -193,20 +192,31 @@ impl AccountRow {
     }
 }
 
+/// An account head with its counters, at the currency's scale.
+pub(crate) fn with_counters(account: Account, totals: Option<BalanceTotalsRow>) -> Account {
+    let exponent = i64::from(account.currency.exponent());
+    match totals {
+        Some(t) => Account {
+            counters: BalanceCounters {
+                posted_debits: t.posted_debits.with_scale(exponent),
+                posted_credits: t.posted_credits.with_scale(exponent),
+                pending_debits: t.pending_debits.with_scale(exponent),
+                pending_credits: t.pending_credits.with_scale(exponent),
+            },
+            version: t.version,
+            ..account
+        },
+        None => account,
+    }
+}
+
 /// Sums of an account's counter shards.
-#[derive(Debug, QueryableByName)]
+#[derive(Debug)]
 pub(crate) struct BalanceTotalsRow {
-    #[diesel(sql_type = sql_types::Uuid)]
-    pub account_id: Uuid,
-    #[diesel(sql_type = sql_types::Numeric)]
     pub posted_debits: BigDecimal,
-    #[diesel(sql_type = sql_types::Numeric)]
     pub posted_credits: BigDecimal,
-    #[diesel(sql_type = sql_types::Numeric)]
     pub pending_debits: BigDecimal,
-    #[diesel(sql_type = sql_types::Numeric)]
     pub pending_credits: BigDecimal,
-    #[diesel(sql_type = sql_types::BigInt)]
     pub version: i64,
 }
 

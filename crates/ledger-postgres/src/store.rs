@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Int4, Numeric, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Bool, Int4, Numeric, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::{RunQueryDsl, sql_query};
 use ledger_domain::category::creates_cycle;
 use ledger_domain::ports::{
@@ -178,17 +178,49 @@ impl PostgresLedgerStore {
         Ok(())
     }
 
+    /// Sums of the counter shards of `ids` (a static query, kept prepared).
+    fn totals(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, BalanceTotalsRow>, TxError> {
+        use diesel::dsl::sum;
+        type Sums = (
+            Uuid,
+            Option<BigDecimal>,
+            Option<BigDecimal>,
+            Option<BigDecimal>,
+            Option<BigDecimal>,
+            Option<BigDecimal>,
+        );
+        let rows: Vec<Sums> = account_balances::table
+            .filter(account_balances::account_id.eq_any(ids))
+            .group_by(account_balances::account_id)
+            .select((
+                account_balances::account_id,
+                sum(account_balances::posted_debits),
+                sum(account_balances::posted_credits),
+                sum(account_balances::pending_debits),
+                sum(account_balances::pending_credits),
+                sum(account_balances::version),
+            ))
+            .load(conn)?;
+        let zero = BigDecimal::from(0);
+        Ok(rows
+            .into_iter()
+            .map(|(id, pd, pc, qd, qc, v)| {
+                let version = v.and_then(|v| bigdecimal::ToPrimitive::to_i64(&v)).unwrap_or(0);
+                let t = BalanceTotalsRow {
+                    posted_debits: pd.unwrap_or_else(|| zero.clone()),
+                    posted_credits: pc.unwrap_or_else(|| zero.clone()),
+                    pending_debits: qd.unwrap_or_else(|| zero.clone()),
+                    pending_credits: qc.unwrap_or_else(|| zero.clone()),
+                    version,
+                };
+                (id, t)
+            })
+            .collect())
+    }
+
     fn with_totals(conn: &mut PgConnection, rows: Vec<AccountRow>) -> Result<Vec<Account>, TxError> {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let totals: Vec<BalanceTotalsRow> = sql_query(
-            "SELECT account_id, sum(posted_debits) AS posted_debits, sum(posted_credits) AS posted_credits, \
-                    sum(pending_debits) AS pending_debits, sum(pending_credits) AS pending_credits, \
-                    sum(version)::int8 AS version \
-             FROM account_balances WHERE account_id = ANY($1) GROUP BY account_id",
-        )
-        .bind::<Array<SqlUuid>, _>(&ids)
-        .load(conn)?;
-        let mut by_id: HashMap<Uuid, BalanceTotalsRow> = totals.into_iter().map(|t| (t.account_id, t)).collect();
+        let mut by_id = Self::totals(conn, &ids)?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -419,17 +451,16 @@ impl LedgerStore for PostgresLedgerStore {
     }
 
     fn get_accounts(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError> {
-        let raw: Vec<Uuid> = ids.iter().map(|i| i.0).collect();
-        // No transaction needed: an account's row never changes, and its
-        // counters are read in one statement.
-        let mut pooled = self.conn()?;
-        let conn: &mut PgConnection = &mut pooled;
-        let rows = accounts::table
-            .filter(accounts::id.eq_any(&raw))
-            .select(AccountRow::as_select())
-            .load(conn)
-            .map_err(from_diesel)?;
-        Ok(Self::with_totals(conn, rows)?.into_iter().map(|a| (a.id, a)).collect())
+        // Fixed fields from the head cache; only the counters are read (one
+        // prepared statement). No transaction: the counters are one statement.
+        let heads = self.account_heads(ids)?;
+        let raw: Vec<Uuid> = heads.keys().map(|i| i.0).collect();
+        let mut conn = self.conn()?;
+        let mut totals = Self::totals(&mut conn, &raw)?;
+        Ok(heads
+            .into_iter()
+            .map(|(id, account)| (id, crate::rows::with_counters(account, totals.remove(&id.0))))
+            .collect())
     }
 
     fn list_accounts(&self, f: &AccountFilter) -> Result<Vec<Account>, LedgerError> {
