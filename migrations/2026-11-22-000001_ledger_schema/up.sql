@@ -57,7 +57,7 @@ CREATE TABLE account_balances (
     pending_credits numeric  NOT NULL DEFAULT 0,
     version         bigint   NOT NULL DEFAULT 0,
     PRIMARY KEY (account_id, shard)
-);
+) WITH (fillfactor = 50); -- room on each page for HOT updates of the counters
 
 CREATE TABLE transactions (
     id             uuid PRIMARY KEY,
