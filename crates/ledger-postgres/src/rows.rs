@@ -161,20 +161,7 @@ impl From<&Account> for AccountRow {
 impl AccountRow {
     pub fn into_account(self, totals: Option<BalanceTotalsRow>) -> Result<Account, LedgerError> {
         let currency = currency(&self.currency)?;
-        let exponent = i64::from(currency.exponent());
-        let (counters, version) = match totals {
-            Some(t) => (
-                BalanceCounters {
-                    posted_debits: t.posted_debits.with_scale(exponent),
-                    posted_credits: t.posted_credits.with_scale(exponent),
-                    pending_debits: t.pending_debits.with_scale(exponent),
-                    pending_credits: t.pending_credits.with_scale(exponent),
-                },
-                t.version,
-            ),
-            None => (BalanceCounters::default(), 0),
-        };
-        Ok(Account {
+        let head = Account {
             id: AccountId(self.id),
             ledger_id: LedgerId(self.ledger_id),
             name: self.name,
@@ -186,9 +173,10 @@ impl AccountRow {
             overdraft_limit: self.overdraft_limit,
             metadata: metadata_from(self.metadata)?,
             created_at: self.created_at,
-            version,
-            counters,
-        })
+            version: 0,
+            counters: BalanceCounters::default(),
+        };
+        Ok(with_counters(head, totals))
     }
 }
 
