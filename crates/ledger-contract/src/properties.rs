@@ -9,9 +9,7 @@ use std::thread;
 use bigdecimal::BigDecimal;
 use ledger_domain::posting::counter_deltas;
 use ledger_domain::service::OperationOptions;
-use ledger_domain::{
-    Account, AccountId, BalanceCounters, InitialStatus, LedgerError, TransactionId, TransactionStatus,
-};
+use ledger_domain::{Account, AccountId, BalanceCounters, InitialStatus, LedgerError, TransactionId};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -270,7 +268,3 @@ pub fn concurrent<F: StoreFactory>(f: &F) {
         steps.load(Ordering::Relaxed)
     );
 }
-
-/// Silences an unused warning when a status is matched nowhere else.
-#[allow(dead_code)]
-fn _status(_: TransactionStatus) {}

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::Metadata;
 use crate::access::IdempotencyMark;
-use crate::account::{Account, AccountKind, BalanceCounters, Balances, NewAccount, NormalBalance, OverdraftLimit};
+use crate::account::{Account, AccountKind, BalanceCounters, Balances, NewAccount, OverdraftLimit};
 use crate::category::{Category, CategoryMember, NewCategory, aggregate_balances};
 use crate::error::LedgerError;
 use crate::ids::{AccountId, CategoryId, IdentityId, LedgerId, TransactionId};
@@ -730,11 +730,6 @@ pub fn duplicate_external_id(external_id: &str) -> LedgerError {
     LedgerError::Conflict(format!(
         "a transaction with external_id `{external_id}` already exists in this ledger"
     ))
-}
-
-/// True when a normal balance is a credit.
-pub fn is_credit_normal(n: NormalBalance) -> bool {
-    n == NormalBalance::Credit
 }
 
 #[cfg(test)]
