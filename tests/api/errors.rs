@@ -182,6 +182,23 @@ async fn an_oversized_body_is_a_413() {
         .send("POST", "/v1/ledgers", Some(&app.admin_key), &[], Some(big.into_bytes()))
         .await;
     assert_eq!((r.status, r.problem_type()), (413, "payload_too_large"));
+    // the same body chunked, with no Content-Length to refuse it by
+    let chunks = (0..4).map(|_| {
+        Ok::<_, std::io::Error>(actix_web::web::Bytes::from(format!(
+            "{{\"name\": \"{}\"}}",
+            "x".repeat(30 * 1024)
+        )))
+    });
+    let mut res = app
+        .client
+        .post(format!("{}/v1/ledgers", app.address))
+        .insert_header(("Authorization", format!("Bearer {}", app.admin_key)))
+        .send_stream(futures_util::stream::iter(chunks))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["type"], "payload_too_large");
     assert_eq!(app.get("/v1/ledgers").await.body["data"].as_array().unwrap().len(), 0);
 }
 

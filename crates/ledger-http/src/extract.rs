@@ -5,8 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::error::PayloadError;
 use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -65,33 +65,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
+    /// Reads at most [`MAX_BODY_BYTES`], whether the body declares its length
+    /// or arrives chunked, then parses it.
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let declared_too_large = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok())
-            .is_some_and(|n| n > MAX_BODY_BYTES);
-        let bytes = web::Bytes::from_request(&req, payload);
+        let mut payload = payload.take();
         Box::pin(async move {
-            if declared_too_large {
-                return Err(ApiError::too_large(MAX_BODY_BYTES));
-            }
-            let bytes = bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => ApiError::too_large(MAX_BODY_BYTES),
-                _ => {
-                    if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
-                        ApiError::too_large(MAX_BODY_BYTES)
-                    } else {
-                        ApiError::malformed(format!("cannot read the body: {e}"))
-                    }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::malformed(format!("cannot read the body: {e}")))?;
+                if body.len().saturating_add(chunk.len()) > MAX_BODY_BYTES {
+                    return Err(ApiError::too_large(MAX_BODY_BYTES));
                 }
-            })?;
-            let value = parse_json(&bytes)?;
+                body.extend_from_slice(&chunk);
+            }
+            let value = parse_json(&body)?;
             Ok(ApiJson {
                 value,
-                fingerprint: fingerprint(&req, &bytes),
+                fingerprint: fingerprint(&req, &body),
             })
         })
     }
