@@ -56,6 +56,13 @@ impl LedgerError {
         }
     }
 
+    /// An `external_id` already used by a pending or posted transaction.
+    pub fn duplicate_external_id(external_id: &str) -> Self {
+        Self::Conflict(format!(
+            "a transaction with external_id `{external_id}` already exists in this ledger"
+        ))
+    }
+
     pub fn not_found(resource: &'static str, id: impl Into<Uuid>) -> Self {
         Self::NotFound {
             resource,

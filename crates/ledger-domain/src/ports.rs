@@ -187,14 +187,7 @@ pub trait LedgerStore: Send + Sync + 'static {
 
     // --- journal ---
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError>;
-    /// Several independent writes; each result stands on its own. Adapters may
-    /// override this to share one round trip and commit.
-    fn write_many(&self, writes: Vec<JournalWrite>) -> Vec<Result<Transaction, LedgerError>> {
-        writes.into_iter().map(|w| self.write(w)).collect()
-    }
     fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError>;
-    /// The transaction stored under `external_id` in the ledger (pending or posted).
-    fn find_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError>;
     fn list_transactions(&self, filter: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError>;
 
     // --- categories ---
@@ -238,9 +231,7 @@ forward_store! {
     fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError>;
     fn statement(&self, id: AccountId, after: Option<&StatementCursor>, limit: usize) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError>;
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError>;
-    fn write_many(&self, writes: Vec<JournalWrite>) -> Vec<Result<Transaction, LedgerError>>;
     fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError>;
-    fn find_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError>;
     fn list_transactions(&self, filter: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError>;
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError>;
     fn get_category(&self, id: CategoryId) -> Result<Option<Category>, LedgerError>;

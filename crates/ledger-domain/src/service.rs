@@ -317,14 +317,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         transaction: Transaction,
         idempotency: Option<IdempotencyMark>,
     ) -> Result<Transaction, LedgerError> {
-        if let Some(external_id) = transaction.external_id()
-            && self
-                .store
-                .find_by_external_id(transaction.ledger_id(), external_id)?
-                .is_some()
-        {
-            return Err(duplicate_external_id(external_id));
-        }
+        // Adapters enforce external_id uniqueness atomically with the write.
         self.store.write(JournalWrite::Record {
             transaction,
             idempotency,
@@ -353,8 +346,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     fn transition(&self, id: TransactionId, to: TransactionStatus) -> Result<Transaction, LedgerError> {
-        // Checked here for a clear error; checked again by the store under its lock.
-        self.get_transaction(id)?.transition(to, self.clock.now())?;
+        // The store loads and checks the transaction under its own lock.
         self.store.write(JournalWrite::Transition {
             transaction_id: id,
             to,
@@ -724,12 +716,6 @@ fn validate_common(external_id: Option<&str>, description: Option<&str>) -> Resu
         return Err(LedgerError::validation("description", "at most 1000 characters"));
     }
     Ok(())
-}
-
-pub fn duplicate_external_id(external_id: &str) -> LedgerError {
-    LedgerError::Conflict(format!(
-        "a transaction with external_id `{external_id}` already exists in this ledger"
-    ))
 }
 
 #[cfg(test)]

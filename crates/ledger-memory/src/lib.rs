@@ -17,7 +17,6 @@ use ledger_domain::ports::{
     TransactionFilter,
 };
 use ledger_domain::posting::{check_limit, counter_deltas};
-use ledger_domain::service::duplicate_external_id;
 use ledger_domain::{
     Account, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Identity, IdentityId, Ledger,
     LedgerError, LedgerId, Metadata, Transaction, TransactionId, TransactionStatus,
@@ -117,7 +116,7 @@ impl State {
         if let Some(key) = &key
             && self.external_ids.contains_key(key)
         {
-            return Err(duplicate_external_id(&key.1));
+            return Err(LedgerError::duplicate_external_id(&key.1));
         }
         self.settle(None, &transaction)?;
         if let Some(key) = key {
@@ -327,14 +326,6 @@ impl LedgerStore for MemoryLedgerStore {
 
     fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError> {
         Ok(self.lock()?.transactions.get(&id).cloned())
-    }
-
-    fn find_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError> {
-        let state = self.lock()?;
-        Ok(state
-            .external_ids
-            .get(&(ledger_id, external_id.to_owned()))
-            .and_then(|id| state.transactions.get(id).cloned()))
     }
 
     fn list_transactions(&self, f: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError> {

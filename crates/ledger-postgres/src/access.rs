@@ -3,11 +3,10 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
+use ledger_domain::LedgerError;
 use ledger_domain::access::{
     ApiKey, ApiKeyStore, Claim, IdempotencyMark, IdempotencyStore, Scope, StoredBody, StoredResponse,
-    transaction_snapshot,
 };
-use ledger_domain::{LedgerError, Transaction};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -57,16 +56,6 @@ fn set_response(conn: &mut PgConnection, mark: &IdempotencyMark, response: &Stor
     ))
     .execute(conn)?;
     Ok(())
-}
-
-/// Inside a posting's database transaction: the created transaction becomes the
-/// key's response atomically with the posting.
-pub(crate) fn complete_with_transaction(
-    conn: &mut PgConnection,
-    mark: &IdempotencyMark,
-    transaction: &Transaction,
-) -> Result<(), TxError> {
-    set_response(conn, mark, &transaction_snapshot(transaction)?)
 }
 
 impl ApiKeyStore for PostgresLedgerStore {

@@ -202,8 +202,23 @@ pub(crate) fn record(
     Ok(())
 }
 
+/// A failed posting statement as a domain error: a limit refusal, a taken
+/// `external_id`, or whatever the database said.
+pub(crate) fn domain_error(e: diesel::result::Error, transaction: &Transaction) -> LedgerError {
+    if let Some(refused) = refusal(&e) {
+        return refused;
+    }
+    if let (diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info), Some(ext)) =
+        (&e, transaction.external_id())
+        && info.constraint_name() == Some("transactions_ledger_external_id_key")
+    {
+        return LedgerError::duplicate_external_id(ext);
+    }
+    crate::error::from_diesel(e)
+}
+
 /// The domain error behind a `ledger_refuse` exception, if it is one.
-pub(crate) fn refusal(e: &diesel::result::Error) -> Option<LedgerError> {
+fn refusal(e: &diesel::result::Error) -> Option<LedgerError> {
     let diesel::result::Error::DatabaseError(_, info) = e else {
         return None;
     };

@@ -5,20 +5,21 @@
 //! account with a limit, the write's shard of a house account without one), so
 //! any two writes lock in the same global order and cannot deadlock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use bigdecimal::BigDecimal;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Int2, Nullable, Numeric, Text, Uuid as SqlUuid};
 use diesel::{RunQueryDsl, sql_query};
+use ledger_domain::access::IdempotencyMark;
 use ledger_domain::account::BalanceCounters;
 use ledger_domain::posting::{check_limit, counter_deltas};
-use ledger_domain::{AccountId, LedgerError, NormalBalance, Transaction, TransactionId, TransactionStatus};
+use ledger_domain::{Account, AccountId, LedgerError, NormalBalance, Transaction, TransactionId, TransactionStatus};
 use uuid::Uuid;
 
 use crate::error::{TxError, corrupt};
-use crate::rows::{EntryRow, TransactionRow, entry_rows, to_transaction};
+use crate::rows::{EntryRow, TransactionRow, to_transaction};
 use crate::schema::{entries, transactions};
 
 /// Counter shards of an account without an overdraft limit.
@@ -119,17 +120,6 @@ fn settle(conn: &mut PgConnection, before: Option<&Transaction>, after: &Transac
     Ok(())
 }
 
-pub(crate) fn record(conn: &mut PgConnection, transaction: &Transaction) -> Result<(), TxError> {
-    settle(conn, None, transaction)?;
-    diesel::insert_into(transactions::table)
-        .values(TransactionRow::from(transaction))
-        .execute(conn)?;
-    diesel::insert_into(entries::table)
-        .values(entry_rows(transaction)?)
-        .execute(conn)?;
-    Ok(())
-}
-
 pub(crate) fn load(conn: &mut PgConnection, id: TransactionId, lock: bool) -> Result<Option<Transaction>, TxError> {
     let query = transactions::table
         .filter(transactions::id.eq(id.0))
@@ -166,14 +156,22 @@ pub(crate) fn transition(
     Ok(next)
 }
 
-pub(crate) fn reverse(conn: &mut PgConnection, reversal: &Transaction) -> Result<(), TxError> {
+/// Stores `reversal` with the one-statement posting (see [`crate::fast`]) inside
+/// a transaction that holds the original's row lock, then links the original.
+pub(crate) fn reverse(
+    conn: &mut PgConnection,
+    reversal: &Transaction,
+    mark: Option<&IdempotencyMark>,
+    heads: &HashMap<AccountId, Account>,
+) -> Result<(), TxError> {
     let original_id = reversal
         .reverses_id()
         .ok_or_else(|| LedgerError::Unknown(anyhow::anyhow!("a reversal must name what it reverses")))?;
     let original = load(conn, original_id, true)?.ok_or(LedgerError::not_found("transaction", original_id))?;
     // Re-checked under the row lock: at most one reversal wins.
     original.mark_reversed_by(reversal)?;
-    record(conn, reversal)?;
+    crate::fast::record(conn, reversal, mark, heads)
+        .map_err(|e| TxError::Domain(crate::fast::domain_error(e, reversal)))?;
     diesel::update(transactions::table.filter(transactions::id.eq(original_id.0)))
         .set(transactions::reversed_by_id.eq(reversal.id().0))
         .execute(conn)?;

@@ -208,7 +208,8 @@ pub(crate) struct BalanceTotalsRow {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+/// Read side only: postings are written by [`crate::fast`].
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = transactions, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct TransactionRow {
     pub id: Uuid,
@@ -224,52 +225,14 @@ pub(crate) struct TransactionRow {
     pub posted_at: Option<DateTime<Utc>>,
 }
 
-impl From<&Transaction> for TransactionRow {
-    fn from(t: &Transaction) -> Self {
-        Self {
-            id: t.id().0,
-            ledger_id: t.ledger_id().0,
-            status: t.status().as_str().to_owned(),
-            description: t.description().map(str::to_owned),
-            metadata: metadata_value(t.metadata()),
-            effective_at: t.effective_at(),
-            external_id: t.external_id().map(str::to_owned),
-            reverses_id: t.reverses_id().map(|i| i.0),
-            reversed_by_id: t.reversed_by_id().map(|i| i.0),
-            created_at: t.created_at(),
-            posted_at: t.posted_at(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = entries, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct EntryRow {
     pub transaction_id: Uuid,
-    pub line: i32,
     pub account_id: Uuid,
     pub direction: String,
     pub amount: BigDecimal,
     pub currency: String,
-    pub effective_at: DateTime<Utc>,
-}
-
-pub(crate) fn entry_rows(t: &Transaction) -> Result<Vec<EntryRow>, LedgerError> {
-    t.entries()
-        .iter()
-        .enumerate()
-        .map(|(line, e)| {
-            Ok(EntryRow {
-                transaction_id: t.id().0,
-                line: i32::try_from(line).map_err(|e| LedgerError::Unknown(e.into()))?,
-                account_id: e.account_id.0,
-                direction: e.direction.as_str().to_owned(),
-                amount: e.amount.clone(),
-                currency: e.currency.code().to_owned(),
-                effective_at: t.effective_at(),
-            })
-        })
-        .collect()
 }
 
 pub(crate) fn to_transaction(row: TransactionRow, entries: Vec<EntryRow>) -> Result<Transaction, LedgerError> {

@@ -108,7 +108,7 @@ impl PostgresLedgerStore {
             match fast::record(&mut conn, transaction, mark, &heads) {
                 Ok(()) => return Ok(()),
                 Err(e) if fast::is_retryable(&e) && attempt < 5 => continue,
-                Err(e) => return Err(fast::refusal(&e).unwrap_or_else(|| from_diesel(e))),
+                Err(e) => return Err(fast::domain_error(e, transaction)),
             }
         }
     }
@@ -270,11 +270,6 @@ struct DirectionSum {
     status: String,
     #[diesel(sql_type = Numeric)]
     total: BigDecimal,
-}
-
-/// Records never reach the multi-statement path (see [`fast`]).
-fn unreachable_record() -> Result<(Transaction, Option<IdempotencyMark>), TxError> {
-    Err(LedgerError::Unknown(anyhow::anyhow!("a record write took the transition path")).into())
 }
 
 fn counters_from(sums: Vec<DirectionSum>) -> Result<BalanceCounters, LedgerError> {
@@ -608,49 +603,28 @@ impl LedgerStore for PostgresLedgerStore {
     }
 
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError> {
-        let write = match write {
+        match write {
             JournalWrite::Record {
                 transaction,
                 idempotency,
             } => {
                 self.record(&transaction, idempotency.as_ref())?;
-                return Ok(transaction);
+                Ok(transaction)
             }
-            other => other,
-        };
-        self.tx(|conn| {
-            let (written, mark) = match write {
-                JournalWrite::Record { .. } => unreachable_record()?,
-                JournalWrite::Transition { transaction_id, to, at } => {
-                    (journal::transition(conn, transaction_id, to, at)?, None)
-                }
-                JournalWrite::Reverse { reversal, idempotency } => {
-                    journal::reverse(conn, &reversal)?;
-                    (reversal, idempotency)
-                }
-            };
-            if let Some(mark) = mark {
-                crate::access::complete_with_transaction(conn, &mark, &written)?;
+            JournalWrite::Transition { transaction_id, to, at } => {
+                self.tx(|conn| journal::transition(conn, transaction_id, to, at))
             }
-            Ok(written)
-        })
+            JournalWrite::Reverse { reversal, idempotency } => {
+                let heads = self.account_heads(&reversal.account_ids())?;
+                self.tx(|conn| journal::reverse(conn, &reversal, idempotency.as_ref(), &heads))?;
+                Ok(reversal)
+            }
+        }
     }
 
     fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError> {
         let mut conn = self.conn()?;
         journal::load(&mut conn, id, false).map_err(LedgerError::from)
-    }
-
-    fn find_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError> {
-        self.tx(|conn| {
-            let rows: Vec<TransactionRow> = transactions::table
-                .filter(transactions::ledger_id.eq(ledger_id.0))
-                .filter(transactions::external_id.eq(external_id))
-                .filter(transactions::status.eq_any(["pending", "posted"]))
-                .select(TransactionRow::as_select())
-                .load(conn)?;
-            Ok(Self::transactions_with_entries(conn, rows)?.pop())
-        })
     }
 
     fn list_transactions(&self, f: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError> {
