@@ -217,3 +217,115 @@ async fn invalid_list_parameters_are_422() {
         assert_eq!((r.status, r.problem_type()), (422, "validation"), "{q}: {}", r.body);
     }
 }
+
+#[actix_web::test]
+async fn a_database_outage_is_a_503_that_shows_nothing_internal() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/v1/ledgers").await.status, 200); // the key is now cached
+    app.db.cut_off();
+    let ready = app.send("GET", "/health/ready", None, &[], None).await;
+    assert_eq!(
+        (ready.status, ready.problem_type()),
+        (503, "unavailable"),
+        "{}",
+        ready.body
+    );
+    let r = app.get("/v1/ledgers").await;
+    assert_eq!((r.status, r.problem_type()), (503, "unavailable"), "{}", r.body);
+    assert!(
+        !r.body["detail"].as_str().unwrap().contains("terminat"),
+        "no database text leaks: {}",
+        r.body
+    );
+    assert_eq!(app.send("GET", "/health/live", None, &[], None).await.status, 200);
+}
+
+#[actix_web::test]
+async fn text_and_metadata_the_database_cannot_keep_are_422_and_create_nothing() {
+    let app = spawn_app().await;
+    for body in [
+        json!({"name": "nul \u{0} inside"}),
+        json!({"name": "ok", "metadata": {"k\u{0}": "v"}}),
+        json!({"name": "ok", "metadata": {"huge": -1.7976931348623157e308}}),
+        json!({"name": "ok", "withdrawal_fee_rate": "1.5"}),
+        json!({"name": "ok", "withdrawal_fee_rate": "0.123456789"}),
+        json!({"name": ""}),
+    ] {
+        let r = app.post("/v1/ledgers", body.clone()).await;
+        assert_eq!((r.status, r.problem_type()), (422, "validation"), "{body}: {}", r.body);
+        assert!(
+            !r.body["errors"].as_array().unwrap().is_empty(),
+            "{body}: names the field"
+        );
+    }
+    assert_eq!(app.get("/v1/ledgers").await.body["data"].as_array().unwrap().len(), 0);
+}
+
+#[actix_web::test]
+async fn identities_need_a_name_that_fits_their_kind() {
+    let app = spawn_app().await;
+    let ledger = app.ledger().await;
+    for body in [
+        json!({"ledger_id": ledger, "kind": "individual"}),
+        json!({"ledger_id": ledger, "kind": "organization", "first_name": "Alice"}),
+        json!({"ledger_id": ledger, "kind": "individual", "first_name": "Alice", "email": "not an email"}),
+        json!({"ledger_id": ledger, "kind": "robot", "first_name": "Alice"}),
+    ] {
+        let r = app.post("/v1/identities", body.clone()).await;
+        assert_eq!((r.status, r.problem_type()), (422, "validation"), "{body}: {}", r.body);
+    }
+    assert_eq!(
+        app.get("/v1/identities").await.body["data"].as_array().unwrap().len(),
+        0
+    );
+}
+
+#[actix_web::test]
+async fn bad_cursors_times_and_idempotency_keys_are_422() {
+    let app = spawn_app().await;
+    let ledger = app.ledger().await;
+    let w = app.wallet(&ledger, "w").await;
+    for path in [
+        format!("/v1/accounts/{w}/entries?cursor=zz"),
+        format!("/v1/accounts/{w}/entries?cursor={}", hex_of("v1:not|a|cursor")),
+        format!("/v1/accounts/{w}?as_of=yesterday"),
+        format!("/v1/accounts/{w}?metadata[k]=v"),
+        format!("/v1/categories?ledger_id={ledger}&limit=500"),
+        "/v1/categories".to_owned(),
+    ] {
+        let r = app.get(&path).await;
+        assert_eq!((r.status, r.problem_type()), (422, "validation"), "{path}: {}", r.body);
+    }
+    let long_key = "k".repeat(256);
+    let body = json!({"ledger_id": ledger, "wallet_id": w, "amount": "1.00", "currency": "USD"});
+    let r = app.post_with_key("/v1/deposits", body, &long_key).await;
+    assert_eq!((r.status, r.problem_type()), (422, "validation"), "{}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "Idempotency-Key");
+    assert_eq!(app.transaction_count(&ledger).await, 0);
+}
+
+fn hex_of(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+#[actix_web::test]
+async fn undeclared_methods_name_the_allowed_ones() {
+    let app = spawn_app().await;
+    let r = app.send("PUT", "/v1/deposits", Some(&app.admin_key), &[], None).await;
+    assert_eq!((r.status, r.problem_type()), (405, "method_not_allowed"));
+    assert_eq!(r.headers.get("allow").unwrap(), "POST");
+    let r = app.send("DELETE", "/v1/ledgers", Some(&app.admin_key), &[], None).await;
+    assert_eq!(r.headers.get("allow").unwrap(), "GET, POST");
+}
+
+#[actix_web::test]
+async fn a_revoked_key_is_refused() {
+    use ledger_domain::access::{ApiKeyStore, Scope};
+    let app = spawn_app().await;
+    let now = ledger_domain::ports::truncate_to_micros(chrono::Utc::now());
+    let (secret, mut key) = ledger_http::auth::new_api_key("revoked", Scope::Admin, now);
+    key.revoked_at = Some(now);
+    app.db.store(1).insert_api_key(&key).unwrap();
+    let r = app.send("GET", "/v1/ledgers", Some(&secret), &[], None).await;
+    assert_eq!((r.status, r.problem_type()), (401, "unauthorized"), "{}", r.body);
+}

@@ -14,7 +14,7 @@ pub struct TestApp {
     pub write_key: String,
     pub read_key: String,
     pub client: awc::Client,
-    _db: TestDatabase,
+    pub db: TestDatabase,
 }
 
 /// What a request answered.
@@ -67,7 +67,7 @@ pub async fn spawn_app() -> TestApp {
         client: awc::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .finish(),
-        _db: db,
+        db,
     }
 }
 

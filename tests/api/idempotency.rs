@@ -79,3 +79,18 @@ async fn twenty_concurrent_requests_with_one_key_create_one_transaction() {
     assert_eq!(app.transaction_count(&ledger).await, 1);
     assert_eq!(app.balance(&w, "posted").await, "5.00");
 }
+
+#[actix_web::test]
+async fn a_reversal_under_one_key_happens_once() {
+    let app = spawn_app().await;
+    let ledger = app.ledger().await;
+    let w = app.wallet(&ledger, "w").await;
+    let deposit = app.deposit(&ledger, &w, "10.00").await;
+    let path = format!("/v1/transactions/{}/reverse", deposit["id"].as_str().unwrap());
+    let first = app.post_with_key(&path, json!({}), "rev-1").await;
+    let again = app.post_with_key(&path, json!({}), "rev-1").await;
+    assert_eq!((first.status, again.status), (201, 201), "{}", again.body);
+    assert_eq!(first.raw, again.raw);
+    assert_eq!(app.transaction_count(&ledger).await, 2);
+    assert_eq!(app.balance(&w, "posted").await, "0.00");
+}

@@ -132,6 +132,21 @@ impl TestDatabase {
         connect(&self.url(), size).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Makes the database unreachable: refuses new connections and ends the
+    /// open ones (for testing how callers see an outage).
+    pub fn cut_off(&self) {
+        let mut conn = admin(&self.server);
+        sql_query(format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false", self.name))
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("{e}"));
+        sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+            self.name
+        ))
+        .execute(&mut conn)
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     pub fn store(&self, pool_size: u32) -> PostgresLedgerStore {
         PostgresLedgerStore::new(self.pool(pool_size))
     }
