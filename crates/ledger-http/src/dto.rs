@@ -107,32 +107,9 @@ fn validated<T: Validate>(value: &T) -> Result<(), ApiError> {
     })
 }
 
-/// A number PostgreSQL's jsonb stores in plain decimal notation must read back:
-/// `-1.7976931348623157e308` becomes a 309-digit integer that JSON parsers
-/// refuse, so such numbers are refused on the way in.
-fn storable(v: &serde_json::Value) -> bool {
-    match v {
-        serde_json::Value::Number(n) if n.is_f64() => {
-            let plain = std::str::FromStr::from_str(&n.to_string())
-                .map(|d: bigdecimal::BigDecimal| d.to_plain_string())
-                .unwrap_or_default();
-            serde_json::from_str::<serde_json::Value>(&plain).is_ok()
-        }
-        serde_json::Value::Array(items) => items.iter().all(storable),
-        serde_json::Value::Object(map) => map.values().all(storable),
-        _ => true,
-    }
-}
-
 /// Metadata is a JSON object of at most 64 keys.
 fn check_metadata(metadata: &Option<Metadata>) -> Result<Metadata, ApiError> {
     let m = metadata.clone().unwrap_or_default();
-    if !m.values().all(storable) {
-        return Err(ApiError::validation(
-            "metadata",
-            "a number is too large or too precise to store",
-        ));
-    }
     if m.len() > 64 {
         return Err(ApiError::validation("metadata", "at most 64 keys"));
     }

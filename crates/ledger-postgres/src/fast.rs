@@ -63,7 +63,7 @@ WHERE d.account_id NOT IN (SELECT account_id FROM upd) \
 /// The posting statement as a diesel query whose SQL text never changes, so
 /// diesel keeps it prepared per connection (a `sql_query` is re-planned on
 /// every call).
-struct PostingQuery {
+pub(crate) struct PostingQuery {
     tx: Uuid,
     ledger: Uuid,
     status: &'static str,
@@ -136,15 +136,15 @@ impl QueryFragment<Pg> for PostingQuery {
 }
 
 impl RunQueryDsl<PgConnection> for PostingQuery {}
+impl RunQueryDsl<PgConnection> for &PostingQuery {}
 
 /// Stores a new transaction in one statement. `heads` holds the static fields
 /// of every account the transaction touches.
-pub(crate) fn record(
-    conn: &mut PgConnection,
+pub(crate) fn prepare(
     transaction: &Transaction,
     mark: Option<&IdempotencyMark>,
     heads: &HashMap<AccountId, Account>,
-) -> Result<(), diesel::result::Error> {
+) -> Result<PostingQuery, LedgerError> {
     let shard = shard_for(transaction.id());
     let mut ids = Vec::new();
     let mut shards = Vec::new();
@@ -171,12 +171,12 @@ pub(crate) fn record(
         },
         _ => None,
     };
-    PostingQuery {
+    Ok(PostingQuery {
         tx: transaction.id().0,
         ledger: transaction.ledger_id().0,
         status: transaction.status().as_str(),
         description: transaction.description().map(str::to_owned),
-        metadata: metadata_value(transaction.metadata()),
+        metadata: metadata_value(transaction.metadata())?,
         effective_at: transaction.effective_at(),
         external_id: transaction.external_id().map(str::to_owned),
         created_at: transaction.created_at(),
@@ -197,9 +197,12 @@ pub(crate) fn record(
         idem_key_id: mark.map(|m| m.api_key_id),
         idem_key: mark.map(|m| m.key.clone()),
         snapshot,
-    }
-    .execute(conn)?;
-    Ok(())
+    })
+}
+
+/// Runs a prepared posting (autocommitted, or inside the caller's transaction).
+pub(crate) fn execute(conn: &mut PgConnection, posting: &PostingQuery) -> Result<(), diesel::result::Error> {
+    posting.execute(conn).map(|_| ())
 }
 
 /// A failed posting statement as a domain error: a limit refusal, a taken

@@ -170,8 +170,8 @@ pub(crate) fn reverse(
     let original = load(conn, original_id, true)?.ok_or(LedgerError::not_found("transaction", original_id))?;
     // Re-checked under the row lock: at most one reversal wins.
     original.mark_reversed_by(reversal)?;
-    crate::fast::record(conn, reversal, mark, heads)
-        .map_err(|e| TxError::Domain(crate::fast::domain_error(e, reversal)))?;
+    let posting = crate::fast::prepare(reversal, mark, heads)?;
+    crate::fast::execute(conn, &posting).map_err(|e| TxError::Domain(crate::fast::domain_error(e, reversal)))?;
     diesel::update(transactions::table.filter(transactions::id.eq(original_id.0)))
         .set(transactions::reversed_by_id.eq(reversal.id().0))
         .execute(conn)?;

@@ -16,8 +16,31 @@ use uuid::Uuid;
 use crate::error::corrupt;
 use crate::schema::{accounts, categories, entries, identities, ledgers, transactions};
 
-pub(crate) fn metadata_value(m: &Metadata) -> Value {
-    Value::Object(m.clone())
+/// Metadata as jsonb. A number that jsonb keeps in plain decimal notation must
+/// read back: `-1.7976931348623157e308` becomes a 309-digit integer that JSON
+/// parsers refuse, so such metadata is refused before it is written.
+pub(crate) fn metadata_value(m: &Metadata) -> Result<Value, LedgerError> {
+    fn storable(v: &Value) -> bool {
+        match v {
+            Value::Number(n) if n.is_f64() => {
+                let plain = std::str::FromStr::from_str(&n.to_string())
+                    .map(|d: BigDecimal| d.to_plain_string())
+                    .unwrap_or_default();
+                serde_json::from_str::<Value>(&plain).is_ok()
+            }
+            Value::Array(items) => items.iter().all(storable),
+            Value::Object(map) => map.values().all(storable),
+            _ => true,
+        }
+    }
+    if m.values().all(storable) {
+        Ok(Value::Object(m.clone()))
+    } else {
+        Err(LedgerError::validation(
+            "metadata",
+            "a number is too large or too precise to store",
+        ))
+    }
 }
 
 pub(crate) fn metadata_from(v: Value) -> Result<Metadata, LedgerError> {
@@ -46,16 +69,17 @@ pub(crate) struct LedgerRow {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<&Ledger> for LedgerRow {
-    fn from(l: &Ledger) -> Self {
-        Self {
+impl TryFrom<&Ledger> for LedgerRow {
+    type Error = LedgerError;
+    fn try_from(l: &Ledger) -> Result<Self, LedgerError> {
+        Ok(Self {
             id: l.id.0,
             name: l.name.clone(),
             description: l.description.clone(),
-            metadata: metadata_value(&l.metadata),
+            metadata: metadata_value(&l.metadata)?,
             withdrawal_fee_rate: l.withdrawal_fee_rate.value().clone(),
             created_at: l.created_at,
-        }
+        })
     }
 }
 
@@ -89,9 +113,10 @@ pub(crate) struct IdentityRow {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<&Identity> for IdentityRow {
-    fn from(i: &Identity) -> Self {
-        Self {
+impl TryFrom<&Identity> for IdentityRow {
+    type Error = LedgerError;
+    fn try_from(i: &Identity) -> Result<Self, LedgerError> {
+        Ok(Self {
             id: i.id.0,
             ledger_id: i.ledger_id.0,
             kind: i.kind.as_str().to_owned(),
@@ -100,9 +125,9 @@ impl From<&Identity> for IdentityRow {
             organization_name: i.organization_name.clone(),
             email: i.email.clone(),
             phone: i.phone.clone(),
-            metadata: metadata_value(&i.metadata),
+            metadata: metadata_value(&i.metadata)?,
             created_at: i.created_at,
-        }
+        })
     }
 }
 
@@ -140,9 +165,10 @@ pub(crate) struct AccountRow {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<&Account> for AccountRow {
-    fn from(a: &Account) -> Self {
-        Self {
+impl TryFrom<&Account> for AccountRow {
+    type Error = LedgerError;
+    fn try_from(a: &Account) -> Result<Self, LedgerError> {
+        Ok(Self {
             id: a.id.0,
             ledger_id: a.ledger_id.0,
             name: a.name.clone(),
@@ -152,9 +178,9 @@ impl From<&Account> for AccountRow {
             currency: a.currency.code().to_owned(),
             identity_id: a.identity_id.map(|i| i.0),
             overdraft_limit: a.overdraft_limit.clone(),
-            metadata: metadata_value(&a.metadata),
+            metadata: metadata_value(&a.metadata)?,
             created_at: a.created_at,
-        }
+        })
     }
 }
 
@@ -277,18 +303,19 @@ pub(crate) struct CategoryRow {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<&Category> for CategoryRow {
-    fn from(c: &Category) -> Self {
-        Self {
+impl TryFrom<&Category> for CategoryRow {
+    type Error = LedgerError;
+    fn try_from(c: &Category) -> Result<Self, LedgerError> {
+        Ok(Self {
             id: c.id.0,
             ledger_id: c.ledger_id.0,
             name: c.name.clone(),
             description: c.description.clone(),
             currency: c.currency.code().to_owned(),
             normal_balance: c.normal_balance.as_str().to_owned(),
-            metadata: metadata_value(&c.metadata),
+            metadata: metadata_value(&c.metadata)?,
             created_at: c.created_at,
-        }
+        })
     }
 }
 

@@ -101,11 +101,12 @@ impl PostgresLedgerStore {
     /// One posting, one statement; a detected deadlock is retried.
     fn record(&self, transaction: &Transaction, mark: Option<&IdempotencyMark>) -> Result<(), LedgerError> {
         let heads = self.account_heads(&transaction.account_ids())?;
+        let posting = fast::prepare(transaction, mark, &heads)?;
         let mut conn = self.conn()?;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match fast::record(&mut conn, transaction, mark, &heads) {
+            match fast::execute(&mut conn, &posting) {
                 Ok(()) => return Ok(()),
                 Err(e) if fast::is_retryable(&e) && attempt < 5 => continue,
                 Err(e) => return Err(fast::domain_error(e, transaction)),
@@ -157,7 +158,7 @@ impl PostgresLedgerStore {
 
     fn insert_account_in(conn: &mut PgConnection, account: &Account) -> Result<(), TxError> {
         diesel::insert_into(accounts::table)
-            .values(AccountRow::from(account))
+            .values(AccountRow::try_from(account)?)
             .execute(conn)?;
         let shards = if account.overdraft_limit.is_some() {
             1
@@ -314,7 +315,7 @@ impl LedgerStore for PostgresLedgerStore {
     fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError> {
         let mut conn = self.conn()?;
         diesel::insert_into(ledgers::table)
-            .values(LedgerRow::from(ledger))
+            .values(LedgerRow::try_from(ledger)?)
             .execute(&mut conn)
             .map_err(from_diesel)?;
         Ok(())
@@ -359,7 +360,7 @@ impl LedgerStore for PostgresLedgerStore {
     fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError> {
         let mut conn = self.conn()?;
         diesel::insert_into(identities::table)
-            .values(IdentityRow::from(identity))
+            .values(IdentityRow::try_from(identity)?)
             .execute(&mut conn)
             .map_err(from_diesel)?;
         Ok(())
@@ -669,7 +670,7 @@ impl LedgerStore for PostgresLedgerStore {
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError> {
         let mut conn = self.conn()?;
         diesel::insert_into(categories::table)
-            .values(CategoryRow::from(category))
+            .values(CategoryRow::try_from(category)?)
             .execute(&mut conn)
             .map_err(from_diesel)?;
         Ok(())
