@@ -11,6 +11,14 @@ pub mod pgbench;
 pub mod report;
 pub mod seed;
 
+/// The `p`th percentile (nearest rank below) of sorted latencies; 0 when empty.
+pub fn percentile(sorted: &[u64], p: usize) -> u64 {
+    sorted
+        .get(sorted.len().saturating_sub(1).saturating_mul(p) / 100)
+        .copied()
+        .unwrap_or(0)
+}
+
 /// `a / b` in thousandths (0 when `b` is 0).
 pub fn permille(a: u64, b: u64) -> u64 {
     a.saturating_mul(1000).checked_div(b).unwrap_or(0)

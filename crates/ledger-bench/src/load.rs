@@ -67,13 +67,8 @@ impl LoadResult {
         self.ok.saturating_mul(1_000_000) / self.elapsed_micros.max(1)
     }
 
-    pub fn percentile(&self, p: u64) -> u64 {
-        if self.latencies.is_empty() {
-            return 0;
-        }
-        let last = u64::try_from(self.latencies.len() - 1).unwrap_or(0);
-        let index = usize::try_from(last * p / 100).unwrap_or(0);
-        self.latencies.get(index).copied().unwrap_or(0)
+    pub fn percentile(&self, p: usize) -> u64 {
+        crate::percentile(&self.latencies, p)
     }
 
     pub fn error_count(&self) -> u64 {

@@ -32,17 +32,11 @@ fn peak_rss_kb(pid: &str) -> u64 {
 }
 
 fn latency(what: &str, latencies: &[u64], failures: u64) -> Latency {
-    let pick = |p: usize| {
-        latencies
-            .get(latencies.len().saturating_sub(1) * p / 100)
-            .copied()
-            .unwrap_or(0)
-    };
     Latency {
         what: what.to_owned(),
         samples: latencies.len(),
-        p50_micros: pick(50),
-        p99_micros: pick(99),
+        p50_micros: ledger_bench::percentile(latencies, 50),
+        p99_micros: ledger_bench::percentile(latencies, 99),
         failures,
     }
 }

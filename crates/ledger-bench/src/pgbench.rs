@@ -103,17 +103,11 @@ pub fn run(db_url: &str, clients: usize, seconds: u64, dir: &Path) -> anyhow::Re
         }
     }
     latencies.sort_unstable();
-    let pick = |p: usize| {
-        latencies
-            .get(latencies.len().saturating_sub(1) * p / 100)
-            .copied()
-            .unwrap_or(0)
-    };
     Ok(PgbenchResult {
         clients,
         tps,
-        p50_micros: pick(50),
-        p99_micros: pick(99),
+        p50_micros: crate::percentile(&latencies, 50),
+        p99_micros: crate::percentile(&latencies, 99),
         failed,
     })
 }

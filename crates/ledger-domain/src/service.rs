@@ -596,9 +596,18 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     /// Sum of the members' balances, sign-adjusted to the category's normal balance.
     pub fn category_balances(&self, id: CategoryId) -> Result<(Category, Balances), LedgerError> {
         let category = self.get_category(id)?;
-        let accounts = self.store.category_accounts(id)?;
-        let balances = aggregate_balances(category.normal_balance, &accounts);
+        let balances = self.aggregate(&category)?;
         Ok((category, balances))
+    }
+
+    /// Members and aggregate balances of a category already loaded.
+    pub fn category_details(&self, category: &Category) -> Result<(Vec<CategoryMember>, Balances), LedgerError> {
+        Ok((self.store.category_members(category.id)?, self.aggregate(category)?))
+    }
+
+    fn aggregate(&self, category: &Category) -> Result<Balances, LedgerError> {
+        let accounts = self.store.category_accounts(category.id)?;
+        Ok(aggregate_balances(category.normal_balance, &accounts))
     }
 }
 

@@ -185,7 +185,7 @@ impl TryFrom<&Account> for AccountRow {
 }
 
 impl AccountRow {
-    pub fn into_account(self, totals: Option<BalanceTotalsRow>) -> Result<Account, LedgerError> {
+    pub fn into_account(self, totals: Option<Totals>) -> Result<Account, LedgerError> {
         let currency = currency(&self.currency)?;
         let head = Account {
             id: AccountId(self.id),
@@ -207,32 +207,25 @@ impl AccountRow {
 }
 
 /// An account head with its counters, at the currency's scale.
-pub(crate) fn with_counters(account: Account, totals: Option<BalanceTotalsRow>) -> Account {
+pub(crate) fn with_counters(account: Account, totals: Option<Totals>) -> Account {
     let exponent = i64::from(account.currency.exponent());
     match totals {
-        Some(t) => Account {
+        Some((c, version)) => Account {
             counters: BalanceCounters {
-                posted_debits: t.posted_debits.with_scale(exponent),
-                posted_credits: t.posted_credits.with_scale(exponent),
-                pending_debits: t.pending_debits.with_scale(exponent),
-                pending_credits: t.pending_credits.with_scale(exponent),
+                posted_debits: c.posted_debits.with_scale(exponent),
+                posted_credits: c.posted_credits.with_scale(exponent),
+                pending_debits: c.pending_debits.with_scale(exponent),
+                pending_credits: c.pending_credits.with_scale(exponent),
             },
-            version: t.version,
+            version,
             ..account
         },
         None => account,
     }
 }
 
-/// Sums of an account's counter shards.
-#[derive(Debug)]
-pub(crate) struct BalanceTotalsRow {
-    pub posted_debits: BigDecimal,
-    pub posted_credits: BigDecimal,
-    pub pending_debits: BigDecimal,
-    pub pending_credits: BigDecimal,
-    pub version: i64,
-}
+/// Sums of an account's counter shards, and the sum of their versions.
+pub(crate) type Totals = (BalanceCounters, i64);
 
 /// Read side only: postings are written by [`crate::fast`].
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -25,9 +25,7 @@ use uuid::Uuid;
 use crate::error::{TxError, corrupt, from_diesel, pool_error};
 use crate::fast;
 use crate::journal::{self, HOUSE_SHARDS};
-use crate::rows::{
-    AccountRow, BalanceTotalsRow, CategoryRow, EntryRow, IdentityRow, LedgerRow, TransactionRow, to_transaction,
-};
+use crate::rows::{AccountRow, CategoryRow, EntryRow, IdentityRow, LedgerRow, Totals, TransactionRow, to_transaction};
 use crate::schema::{
     account_balances, accounts, categories, category_members, entries, identities, ledgers, transactions,
 };
@@ -180,7 +178,7 @@ impl PostgresLedgerStore {
     }
 
     /// Sums of the counter shards of `ids` (a static query, kept prepared).
-    fn totals(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, BalanceTotalsRow>, TxError> {
+    fn totals(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, Totals>, TxError> {
         use diesel::dsl::sum;
         type Sums = (
             Uuid,
@@ -207,14 +205,13 @@ impl PostgresLedgerStore {
             .into_iter()
             .map(|(id, pd, pc, qd, qc, v)| {
                 let version = v.and_then(|v| bigdecimal::ToPrimitive::to_i64(&v)).unwrap_or(0);
-                let t = BalanceTotalsRow {
+                let counters = BalanceCounters {
                     posted_debits: pd.unwrap_or_else(|| zero.clone()),
                     posted_credits: pc.unwrap_or_else(|| zero.clone()),
                     pending_debits: qd.unwrap_or_else(|| zero.clone()),
                     pending_credits: qc.unwrap_or_else(|| zero.clone()),
-                    version,
                 };
-                (id, t)
+                (id, (counters, version))
             })
             .collect())
     }
@@ -256,14 +253,6 @@ impl PostgresLedgerStore {
 }
 
 #[derive(QueryableByName)]
-struct DirectionTotal {
-    #[diesel(sql_type = Text)]
-    direction: String,
-    #[diesel(sql_type = Numeric)]
-    total: BigDecimal,
-}
-
-#[derive(QueryableByName)]
 struct DirectionSum {
     #[diesel(sql_type = Text)]
     direction: String,
@@ -273,14 +262,28 @@ struct DirectionSum {
     total: BigDecimal,
 }
 
-fn counters_from(sums: Vec<DirectionSum>) -> Result<BalanceCounters, LedgerError> {
+fn counters_from(sums: &[DirectionSum]) -> Result<BalanceCounters, LedgerError> {
     let mut counters = BalanceCounters::default();
+    apply_sums(&mut counters, sums, None, true)?;
+    Ok(counters)
+}
+
+/// Adds (or removes) summed entries to counters, under their own status or `as_status`.
+fn apply_sums(
+    counters: &mut BalanceCounters,
+    sums: &[DirectionSum],
+    as_status: Option<TransactionStatus>,
+    add: bool,
+) -> Result<(), LedgerError> {
     for s in sums {
         let direction = Direction::parse(&s.direction).ok_or_else(|| corrupt("direction", &s.direction))?;
-        let status = TransactionStatus::parse(&s.status).ok_or_else(|| corrupt("status", &s.status))?;
-        counters.apply(status, direction, &s.total, true);
+        let status = match as_status {
+            Some(status) => status,
+            None => TransactionStatus::parse(&s.status).ok_or_else(|| corrupt("status", &s.status))?,
+        };
+        counters.apply(status, direction, &s.total, add);
     }
-    Ok(counters)
+    Ok(())
 }
 
 #[derive(QueryableByName)]
@@ -514,8 +517,8 @@ impl LedgerStore for PostgresLedgerStore {
                 // index-only range scan (no join: almost every entry is posted);
                 // the few entries of pending or archived transactions are found
                 // through the partial index of non-posted transactions.
-                let all_later: Vec<DirectionTotal> = sql_query(
-                    "SELECT direction, sum(amount) AS total FROM entries \
+                let all_later: Vec<DirectionSum> = sql_query(
+                    "SELECT direction, 'posted' AS status, sum(amount) AS total FROM entries \
                      WHERE account_id = $1 AND effective_at > $2 GROUP BY direction",
                 )
                 .bind::<SqlUuid, _>(id.0)
@@ -530,18 +533,11 @@ impl LedgerStore for PostgresLedgerStore {
                 .bind::<SqlUuid, _>(id.0)
                 .bind::<Timestamptz, _>(at)
                 .load(conn)?;
-                // every later entry counts as posted first…
-                for s in all_later {
-                    let direction = Direction::parse(&s.direction).ok_or_else(|| corrupt("direction", &s.direction))?;
-                    counters.apply(TransactionStatus::Posted, direction, &s.total, false);
-                }
-                // …then the non-posted ones are moved back where they belong
-                for s in not_posted {
-                    let direction = Direction::parse(&s.direction).ok_or_else(|| corrupt("direction", &s.direction))?;
-                    let status = TransactionStatus::parse(&s.status).ok_or_else(|| corrupt("status", &s.status))?;
-                    counters.apply(TransactionStatus::Posted, direction, &s.total, true);
-                    counters.apply(status, direction, &s.total, false);
-                }
+                // every later entry is removed as if posted, then the non-posted
+                // ones are put back as posted and removed under their own status
+                apply_sums(&mut counters, &all_later, None, false)?;
+                apply_sums(&mut counters, &not_posted, Some(TransactionStatus::Posted), true)?;
+                apply_sums(&mut counters, &not_posted, None, false)?;
                 Ok(counters)
             })
             .map_err(LedgerError::from)
@@ -599,7 +595,7 @@ impl LedgerStore for PostgresLedgerStore {
                     })
                 })
                 .collect::<Result<Vec<_>, LedgerError>>()?;
-            Ok((counters_from(opening)?, entries))
+            Ok((counters_from(&opening)?, entries))
         })
     }
 

@@ -12,11 +12,11 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, decode_id_cursor, next_id_cursor, page_limit, parse_query};
 use crate::idempotency;
 use crate::state::{AppState, Service};
+use ledger_domain::Category;
 
-fn render(svc: &Service, id: ledger_domain::CategoryId) -> Result<CategoryResponse, ApiError> {
-    let (category, balances) = svc.category_balances(id)?;
-    let members = svc.category_members(id)?;
-    Ok(CategoryResponse::new(&category, &members, &balances))
+fn render(svc: &Service, category: &Category) -> Result<CategoryResponse, ApiError> {
+    let (members, balances) = svc.category_details(category)?;
+    Ok(CategoryResponse::new(category, &members, &balances))
 }
 
 /// Creates a category: a named group of accounts and other categories, e.g.
@@ -42,7 +42,7 @@ pub async fn create(
     let new = body.value.try_into()?;
     idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, _| {
         let category = svc.create_category(new)?;
-        rendered(StatusCode::CREATED, &render(svc, category.id)?)
+        rendered(StatusCode::CREATED, &render(svc, &category)?)
     })
     .await
 }
@@ -71,8 +71,8 @@ pub async fn add_member(
     let id = id.into_inner().into();
     let member = body.value.into();
     idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, _| {
-        svc.add_category_member(id, member)?;
-        rendered(StatusCode::OK, &render(svc, id)?)
+        let category = svc.add_category_member(id, member)?;
+        rendered(StatusCode::OK, &render(svc, &category)?)
     })
     .await
 }
@@ -87,7 +87,7 @@ pub async fn add_member(
     security(("bearer" = [])))]
 pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
-    let body = read(&state, move |svc| render(svc, id)).await?;
+    let body = read(&state, move |svc| render(svc, &svc.get_category(id)?)).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -121,7 +121,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         let found = svc.list_categories(ledger_id, PageRequest { limit, after })?;
         let last = found.last().map(|c| c.id.0);
         let count = found.len();
-        let data = found.iter().map(|c| render(svc, c.id)).collect::<Result<Vec<_>, _>>()?;
+        let data = found.iter().map(|c| render(svc, c)).collect::<Result<Vec<_>, _>>()?;
         Ok((data, last, count))
     })
     .await?;
