@@ -14,9 +14,8 @@ for db in wl_bench wl_pgbench; do
     psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
 done
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=18400
-while port_taken "$port"; do port=$((port + 1)); done
+source "$ROOT/scripts/ports.sh"
+port="$(free_port 18400)"
 
 export DATABASE_URL="$server/wl_bench"
 export BIND_ADDRESS="127.0.0.1:$port"

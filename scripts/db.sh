@@ -71,7 +71,7 @@ else
     LOG="$STATE/server.log"
 fi
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+source "$ROOT/scripts/ports.sh"
 
 running() { as_pg "$PG_CTL" -D "$DATA" status >/dev/null 2>&1; }
 

@@ -12,11 +12,9 @@ if [[ -z "${DATABASE_URL:-}" ]]; then
     export DATABASE_URL="$server/$db"
 fi
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+source "$ROOT/scripts/ports.sh"
 if [[ -z "${BIND_ADDRESS:-}" ]]; then
-    port="${PORT:-8080}"
-    while port_taken "$port"; do port=$((port + 1)); done
-    export BIND_ADDRESS="127.0.0.1:$port"
+    export BIND_ADDRESS="127.0.0.1:$(free_port "${PORT:-8080}")"
 fi
 
 cargo build --quiet -p ledger-server --bin wallet-ledger
