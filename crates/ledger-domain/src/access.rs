@@ -18,24 +18,9 @@ pub enum Scope {
     Admin,
 }
 
+crate::text_names!(Scope { Read => "read", Write => "write", Admin => "admin" });
+
 impl Scope {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Read => "read",
-            Self::Write => "write",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "read" => Some(Self::Read),
-            "write" => Some(Self::Write),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-
     /// Whether a key of this scope may do what `needed` requires.
     pub fn allows(&self, needed: Scope) -> bool {
         *self >= needed

@@ -19,9 +19,9 @@ pub enum AccountKind {
     Expense,
 }
 
-impl AccountKind {
-    pub const ALL: [AccountKind; 5] = [Self::Asset, Self::Liability, Self::Equity, Self::Revenue, Self::Expense];
+crate::text_names!(AccountKind { Asset => "asset", Liability => "liability", Equity => "equity", Revenue => "revenue", Expense => "expense" });
 
+impl AccountKind {
     /// Assets and expenses grow with debits; liabilities, equity and revenue
     /// grow with credits.
     pub fn default_normal_balance(&self) -> NormalBalance {
@@ -39,20 +39,6 @@ impl AccountKind {
             _ => None,
         }
     }
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Asset => "asset",
-            Self::Liability => "liability",
-            Self::Equity => "equity",
-            Self::Revenue => "revenue",
-            Self::Expense => "expense",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -62,22 +48,9 @@ pub enum NormalBalance {
     Credit,
 }
 
+crate::text_names!(NormalBalance { Debit => "debit", Credit => "credit" });
+
 impl NormalBalance {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Debit => "debit",
-            Self::Credit => "credit",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "debit" => Some(Self::Debit),
-            "credit" => Some(Self::Credit),
-            _ => None,
-        }
-    }
-
     /// The direction that decreases an account of this normal balance.
     pub fn decreasing_direction(&self) -> Direction {
         match self {
@@ -289,9 +262,40 @@ mod tests {
         for kind in [Asset, Equity, Revenue, Expense] {
             assert_eq!(kind.default_overdraft_limit(), None);
         }
-        for kind in AccountKind::ALL {
-            assert_eq!(AccountKind::parse(kind.as_str()), Some(kind));
+    }
+
+    #[test]
+    fn text_names_round_trip_and_match_serde() {
+        fn check<T: Copy + PartialEq + std::fmt::Debug + Serialize>(
+            all: &[T],
+            as_str: fn(&T) -> &'static str,
+            parse: fn(&str) -> Option<T>,
+        ) {
+            for v in all {
+                assert_eq!(parse(as_str(v)), Some(*v));
+                assert_eq!(serde_json::to_value(v).unwrap(), as_str(v));
+            }
+            assert_eq!(parse("Nonsense"), None);
         }
+        check(AccountKind::ALL, AccountKind::as_str, AccountKind::parse);
+        check(NormalBalance::ALL, NormalBalance::as_str, NormalBalance::parse);
+        check(Direction::ALL, Direction::as_str, Direction::parse);
+        check(
+            TransactionStatus::ALL,
+            TransactionStatus::as_str,
+            TransactionStatus::parse,
+        );
+        check(
+            crate::IdentityKind::ALL,
+            crate::IdentityKind::as_str,
+            crate::IdentityKind::parse,
+        );
+        check(
+            crate::access::Scope::ALL,
+            crate::access::Scope::as_str,
+            crate::access::Scope::parse,
+        );
+        assert_eq!(AccountKind::ALL.len(), 5);
     }
 
     #[test]

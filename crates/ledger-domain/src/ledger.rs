@@ -35,22 +35,9 @@ pub enum IdentityKind {
     Organization,
 }
 
-impl IdentityKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Individual => "individual",
-            Self::Organization => "organization",
-        }
-    }
+crate::text_names!(IdentityKind { Individual => "individual", Organization => "organization" });
 
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "individual" => Some(Self::Individual),
-            "organization" => Some(Self::Organization),
-            _ => None,
-        }
-    }
-}
+impl IdentityKind {}
 
 /// The person or organisation that owns wallets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

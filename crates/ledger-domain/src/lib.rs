@@ -5,6 +5,25 @@
 //! categories ([`category`]), the ports ([`ports`]) and the use cases
 //! ([`service`]). No I/O, no database, no web framework.
 
+/// `ALL`, `as_str` and `parse` for an enum stored and shown as lower-case text
+/// (the same names serde uses).
+#[macro_export]
+macro_rules! text_names {
+    ($name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod account;
 pub mod category;

@@ -19,26 +19,13 @@ pub enum Direction {
     Credit,
 }
 
+crate::text_names!(Direction { Debit => "debit", Credit => "credit" });
+
 impl Direction {
     pub fn opposite(&self) -> Self {
         match self {
             Self::Debit => Self::Credit,
             Self::Credit => Self::Debit,
-        }
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Debit => "debit",
-            Self::Credit => "credit",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "debit" => Some(Self::Debit),
-            "credit" => Some(Self::Credit),
-            _ => None,
         }
     }
 }
@@ -51,24 +38,9 @@ pub enum TransactionStatus {
     Archived,
 }
 
+crate::text_names!(TransactionStatus { Pending => "pending", Posted => "posted", Archived => "archived" });
+
 impl TransactionStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Posted => "posted",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "pending" => Some(Self::Pending),
-            "posted" => Some(Self::Posted),
-            "archived" => Some(Self::Archived),
-            _ => None,
-        }
-    }
-
     pub fn is_final(&self) -> bool {
         !matches!(self, Self::Pending)
     }
