@@ -65,7 +65,11 @@ async fn the_harness_runs_every_scenario_and_the_invariants_hold() {
             );
         }
         let answered = r.ok + r.error_count();
-        assert_eq!(u64::try_from(r.latencies.len()).unwrap(), answered, "{scenario:?}: one latency per answer");
+        assert_eq!(
+            u64::try_from(r.latencies.len()).unwrap(),
+            answered,
+            "{scenario:?}: one latency per answer"
+        );
         checks::ledger_invariants(&mut conn, ledger).unwrap();
     }
     let (latencies, failures) = load::sequential_gets(&base_url, &secret, &format!("/v1/accounts/{hot}"), 5).await;
