@@ -29,6 +29,7 @@ lint:
 test: lint
 	@server="$$(scripts/db.sh up)" && echo "test database server: $$server" && \
 	LEDGER_TEST_DATABASE_SERVER="$$server" cargo $(NEXTEST) --workspace --locked
+	@scripts/e2e.sh
 
 run:
 	@scripts/run.sh

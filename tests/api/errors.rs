@@ -138,7 +138,7 @@ async fn a_duplicate_external_id_is_a_409() {
         json!({"ledger_id": ledger, "wallet_id": w, "amount": "1.00", "currency": "USD", "external_id": "ach-42"});
     assert_eq!(app.post("/v1/deposits", body.clone()).await.status, 201);
     let r = app.post("/v1/deposits", body).await;
-    assert_eq!((r.status, r.problem_type()), (409, "conflict"), "{}", r.body);
+    assert_eq!((r.status, r.problem_type()), (409, "external_id_taken"), "{}", r.body);
     assert_eq!(app.balance(&w, "posted").await, "1.00");
 }
 

@@ -77,12 +77,16 @@ pub fn wallet<S: LedgerStore>(svc: &Service<S>, ledger: &Ledger, name: &str) -> 
     account(svc, ledger, name, AccountKind::Liability, usd())
 }
 
+/// A USD amount from its text.
+pub fn usd_amount(text: &str) -> ledger_domain::money::Amount {
+    ledger_domain::money::Amount::parse(text, usd()).unwrap()
+}
+
 pub fn deposit_op(ledger: &Ledger, wallet: AccountId, amount: &str) -> Deposit {
     Deposit {
         ledger_id: ledger.id,
         wallet_id: wallet,
-        amount: dec(amount),
-        currency: usd(),
+        amount: usd_amount(amount),
         cash_account_id: None,
         options: OperationOptions::default(),
     }
@@ -97,8 +101,7 @@ pub fn transfer_op(ledger: &Ledger, from: AccountId, to: AccountId, amount: &str
         ledger_id: ledger.id,
         from_wallet_id: from,
         to_wallet_id: to,
-        amount: dec(amount),
-        currency: usd(),
+        amount: usd_amount(amount),
         options: OperationOptions::default(),
     }
 }
@@ -107,8 +110,7 @@ pub fn withdrawal_op(ledger: &Ledger, wallet: AccountId, amount: &str) -> Withdr
     Withdrawal {
         ledger_id: ledger.id,
         wallet_id: wallet,
-        amount: dec(amount),
-        currency: usd(),
+        amount: usd_amount(amount),
         cash_account_id: None,
         options: OperationOptions::default(),
     }
@@ -158,6 +160,9 @@ macro_rules! contract_tests {
             random_operation_sequences_keep_every_invariant,
             random_operations_from_several_threads_keep_every_invariant,
             idempotency_records_complete_with_the_posting,
+            a_dead_claim_is_taken_over_by_a_retry_that_posts_once,
+            every_write_reads_back_as_answered,
+            wallet_operations_refuse_accounts_that_are_not_wallets,
             api_keys_are_found_by_hash_only
         );
     };

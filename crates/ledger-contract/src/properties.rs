@@ -119,7 +119,9 @@ fn apply<S: LedgerStore>(
         Err(
             LedgerError::InsufficientFunds { .. }
             | LedgerError::InvalidTransition { .. }
-            | LedgerError::Conflict(_)
+            | LedgerError::AlreadyReversed { .. }
+            | LedgerError::NotReversible { .. }
+            | LedgerError::ExternalIdTaken(_)
             | LedgerError::Validation { .. },
         ) => Ok(None),
         Err(e) => Err(TestCaseError::fail(format!("{op:?} failed unexpectedly: {e:?}"))),

@@ -115,7 +115,7 @@ pub fn currency_mismatch_is_refused<F: StoreFactory>(f: &F) {
     let err = svc.transfer(transfer_op(&l, a.id, e.id, "1.00")).unwrap_err();
     assert!(matches!(err, LedgerError::CurrencyMismatch { .. }), "{err:?}");
     let mut op = deposit_op(&l, a.id, "1.00");
-    op.currency = Currency::parse("EUR").unwrap();
+    op.amount = ledger_domain::money::Amount::parse("1.00", Currency::parse("EUR").unwrap()).unwrap();
     assert!(matches!(svc.deposit(op), Err(LedgerError::CurrencyMismatch { .. })));
     assert_eq!(posted(&svc, a.id), "10.00");
 }
@@ -275,7 +275,7 @@ pub fn an_archived_transaction_cannot_be_posted<F: StoreFactory>(f: &F) {
     ));
     assert!(matches!(
         svc.reverse_transaction(p.id(), None),
-        Err(LedgerError::Conflict(_))
+        Err(LedgerError::NotReversible { .. })
     ));
     assert_eq!(svc.get_account(w.id).unwrap().balances().pending.amount, dec("0"));
     let missing = ledger_domain::TransactionId(uuid::Uuid::now_v7());
@@ -324,7 +324,7 @@ pub fn a_transaction_is_reversed_at_most_once<F: StoreFactory>(f: &F) {
     let r = svc.reverse_transaction(t.id(), None).unwrap();
     assert!(matches!(
         svc.reverse_transaction(t.id(), None),
-        Err(LedgerError::Conflict(_))
+        Err(LedgerError::AlreadyReversed { .. })
     ));
     // concurrent second reversals: exactly zero more succeed
     let t2 = deposit(&svc, &l, w.id, "10.00").id();
@@ -364,7 +364,7 @@ pub fn duplicate_external_id_is_a_conflict_until_archived<F: StoreFactory>(f: &F
     op.options.external_id = Some("ach-1".into());
     op.options.status = InitialStatus::Pending;
     let first = svc.deposit(op.clone()).unwrap();
-    assert!(matches!(svc.deposit(op.clone()), Err(LedgerError::Conflict(_))));
+    assert!(matches!(svc.deposit(op.clone()), Err(LedgerError::ExternalIdTaken(_))));
     // another ledger may use the same external id
     let l2 = ledger(&svc);
     let w2 = wallet(&svc, &l2, "w");
@@ -484,7 +484,9 @@ pub fn entries_on_another_ledgers_accounts_are_refused<F: StoreFactory>(f: &F) {
         svc.create_transaction(l1.id, draft, None),
         Err(LedgerError::CrossLedger)
     ));
-    let err = svc.transfer(transfer_op(&l1, a.id, b.id, "1")).unwrap_err();
+    let w1 = wallet(&svc, &l1, "w1");
+    deposit(&svc, &l1, w1.id, "1");
+    let err = svc.transfer(transfer_op(&l1, w1.id, b.id, "1")).unwrap_err();
     assert!(matches!(err, LedgerError::Validation { .. }), "{err:?}");
 }
 
@@ -549,7 +551,7 @@ pub fn system_accounts_are_created_once_per_currency<F: StoreFactory>(f: &F) {
     deposit(&svc, &l, w.id, "10");
     let e = account(&svc, &l, "eur", AccountKind::Liability, Currency::parse("EUR").unwrap());
     let mut op = deposit_op(&l, e.id, "5");
-    op.currency = Currency::parse("EUR").unwrap();
+    op.amount = ledger_domain::money::Amount::parse("5", Currency::parse("EUR").unwrap()).unwrap();
     svc.deposit(op).unwrap();
     let codes: Vec<String> = crate::invariants::all_accounts(svc.store(), l.id)
         .into_iter()
@@ -584,7 +586,7 @@ pub fn account_codes_are_unique_per_ledger<F: StoreFactory>(f: &F) {
         metadata: Default::default(),
     };
     svc.create_account(new(&l1)).unwrap();
-    assert!(matches!(svc.create_account(new(&l1)), Err(LedgerError::Conflict(_))));
+    assert!(matches!(svc.create_account(new(&l1)), Err(LedgerError::CodeTaken(_))));
     svc.create_account(new(&l2)).unwrap();
     let mut reserved = new(&l1);
     reserved.code = Some("cash:USD".into());
@@ -863,10 +865,14 @@ where
     let mark = IdempotencyMark {
         api_key_id: key.id,
         key: "k-1".into(),
+        token: uuid::Uuid::now_v7(),
     };
-    let now = Utc::now();
+    let now = ledger_domain::ports::truncate_to_micros(Utc::now());
     assert_eq!(store.claim(&mark, "hash-a", now).unwrap(), Claim::Fresh);
-    assert_eq!(store.claim(&mark, "hash-a", now).unwrap(), Claim::InFlight);
+    assert!(matches!(
+        store.claim(&mark, "hash-a", now).unwrap(),
+        Claim::InFlight { lease_until } if lease_until == now + ledger_domain::access::CLAIM_LEASE
+    ));
     assert_eq!(store.claim(&mark, "hash-b", now).unwrap(), Claim::Mismatch);
     let mut op = deposit_op(&l, w.id, "10.00");
     op.options.idempotency = Some(mark.clone());
@@ -885,6 +891,7 @@ where
     let other = IdempotencyMark {
         api_key_id: mark.api_key_id,
         key: "k-2".into(),
+        token: uuid::Uuid::now_v7(),
     };
     assert_eq!(store.claim(&other, "h", now).unwrap(), Claim::Fresh);
     store.release(&other).unwrap();
@@ -895,6 +902,73 @@ where
     };
     store.complete(&other, &rendered).unwrap();
     assert_eq!(store.claim(&other, "h", now).unwrap(), Claim::Completed(rendered));
+}
+
+/// The server died between claiming a key and posting: the claim is never
+/// answered. A retry within the lease waits; after it, the retry takes the
+/// claim over and posts exactly once, and the dead claimant's posting, should it
+/// still arrive, stores nothing.
+pub fn a_dead_claim_is_taken_over_by_a_retry_that_posts_once<F: StoreFactory>(f: &F)
+where
+    F::Store: ledger_domain::access::IdempotencyStore + ledger_domain::access::ApiKeyStore,
+{
+    use ledger_domain::access::{ApiKeyStore, CLAIM_LEASE, Claim, IdempotencyMark, IdempotencyStore};
+    let store = f.store();
+    let key = test_key();
+    store.insert_api_key(&key).unwrap();
+    let svc = service(store.clone());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    let mark = |token| IdempotencyMark {
+        api_key_id: key.id,
+        key: "pay-1".into(),
+        token,
+    };
+    let t0 = ledger_domain::ports::truncate_to_micros(Utc::now());
+    let dead = mark(uuid::Uuid::now_v7());
+    assert_eq!(store.claim(&dead, "h", t0).unwrap(), Claim::Fresh);
+    // ... the claimant is killed here; its retry arrives:
+    let retry = mark(uuid::Uuid::now_v7());
+    assert!(matches!(
+        store.claim(&retry, "h", t0 + CLAIM_LEASE).unwrap(),
+        Claim::InFlight { .. }
+    ));
+    let later = t0 + CLAIM_LEASE + chrono::TimeDelta::milliseconds(1);
+    assert_eq!(store.claim(&retry, "h", later).unwrap(), Claim::Fresh);
+    // the dead claimant's posting cannot land any more
+    let mut late = deposit_op(&l, w.id, "10.00");
+    late.options.idempotency = Some(dead.clone());
+    assert!(matches!(svc.deposit(late), Err(LedgerError::IdempotencyClaimLost)));
+    assert!(matches!(
+        store.complete(
+            &dead,
+            &ledger_domain::access::transaction_snapshot(&deposit(&svc, &l, w.id, "1.00")).unwrap()
+        ),
+        Err(LedgerError::IdempotencyClaimLost)
+    ));
+    store.release(&dead).unwrap(); // a no-op: not its claim
+    let mut op = deposit_op(&l, w.id, "10.00");
+    op.options.idempotency = Some(retry.clone());
+    let t = svc.deposit(op.clone()).unwrap();
+    // once completed, the key answers the stored posting, whoever asks
+    assert!(matches!(
+        store.claim(&mark(uuid::Uuid::now_v7()), "h", later).unwrap(),
+        Claim::Completed(_)
+    ));
+    // and a second posting under the completed claim stores nothing
+    assert!(matches!(svc.deposit(op), Err(LedgerError::IdempotencyClaimLost)));
+    let stored: Vec<_> = svc
+        .list_transactions(ledger_domain::ports::TransactionFilter {
+            ledger_id: Some(l.id),
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .filter(|x| x.entries().iter().any(|e| e.amount == dec("10.00")))
+        .collect();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].id(), t.id());
+    assert_eq!(posted(&svc, w.id), "11.00");
 }
 
 pub fn api_keys_are_found_by_hash_only<F: StoreFactory>(f: &F)
@@ -922,4 +996,218 @@ fn test_key() -> ledger_domain::access::ApiKey {
         created_at: ledger_domain::ports::truncate_to_micros(Utc::now()),
         revoked_at: None,
     }
+}
+
+/// Every account of the ledger, read through a fresh query.
+fn accounts_by_id<S: LedgerStore>(svc: &Service<S>, ledger: &Ledger) -> std::collections::BTreeMap<AccountId, Account> {
+    crate::invariants::all_accounts(svc.store(), ledger.id)
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect()
+}
+
+/// After a write: the transaction read back equals what the write answered,
+/// field by field, and every account of the ledger equals its state before the
+/// write plus exactly that write's effect (counters and version); untouched
+/// accounts are unchanged.
+fn assert_reads_back<S: LedgerStore>(
+    svc: &Service<S>,
+    ledger: &Ledger,
+    before: &std::collections::BTreeMap<AccountId, Account>,
+    previous: Option<&Transaction>,
+    written: &Transaction,
+) {
+    assert_eq!(
+        &svc.get_transaction(written.id()).unwrap(),
+        written,
+        "transaction read back"
+    );
+    let deltas = ledger_domain::posting::counter_deltas(previous, written);
+    let after = accounts_by_id(svc, ledger);
+    for (id, now) in &after {
+        let mut expected = match before.get(id) {
+            Some(a) => a.clone(),
+            // a system account created by this write, at zero before it
+            None => Account {
+                counters: Default::default(),
+                version: 0,
+                ..now.clone()
+            },
+        };
+        if let Some(delta) = deltas.get(id) {
+            expected.counters.add(delta);
+            expected.version += 1;
+        }
+        assert_eq!(now, &expected, "account {} read back after {}", now.name, written.id());
+        assert_eq!(svc.get_account(*id).unwrap(), expected, "single read of {}", now.name);
+    }
+    for id in deltas.keys() {
+        assert!(after.contains_key(id), "touched account {id} missing");
+    }
+}
+
+/// Reads back after every kind of write: record (posted and pending), post,
+/// archive, reverse, and each wallet operation — including a debit-normal
+/// account with a finite overdraft limit, taken exactly to its limit and then
+/// refused by one cent with nothing written.
+pub fn every_write_reads_back_as_answered<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w1 = wallet(&svc, &l, "w1");
+    let w2 = wallet(&svc, &l, "w2");
+    let reserve = svc
+        .create_account(NewAccount {
+            ledger_id: l.id,
+            name: "Reserve".into(),
+            code: Some("bank:reserve".into()),
+            kind: AccountKind::Asset,
+            normal_balance: None,
+            currency: usd(),
+            identity_id: None,
+            overdraft_limit: Some(OverdraftLimit::Limited(dec("50.00"))),
+            metadata: ledger_domain::Metadata::from_iter([("bank".to_owned(), serde_json::json!("acme"))]),
+        })
+        .unwrap();
+    assert_eq!(reserve.normal_balance, NormalBalance::Debit);
+    assert_eq!(
+        svc.get_account(reserve.id).unwrap(),
+        reserve,
+        "account read back as created"
+    );
+    let line = |id, direction, amount: &str| EntryDraft {
+        account_id: id,
+        direction,
+        amount: dec(amount),
+        currency: None,
+    };
+    let step = |write: &dyn Fn() -> Result<Transaction, LedgerError>, previous: Option<&Transaction>| {
+        let before = accounts_by_id(&svc, &l);
+        let written = write().unwrap_or_else(|e| {
+            let names: Vec<_> = before.values().map(|a| (a.id, a.name.clone(), a.balances())).collect();
+            panic!("{e:?} with {names:#?}")
+        });
+        assert_reads_back(&svc, &l, &before, previous, &written);
+        written
+    };
+
+    let mut op = deposit_op(&l, w1.id, "100.00");
+    op.options.description = Some("top-up".into());
+    op.options.external_id = Some("dep-1".into());
+    op.options.effective_at = Some(ledger_domain::ports::truncate_to_micros(Utc::now() - Duration::days(3)));
+    op.options.metadata.insert("user".into(), serde_json::json!("u1"));
+    step(&|| svc.deposit(op.clone()), None);
+    let transfer = step(&|| svc.transfer(transfer_op(&l, w1.id, w2.id, "30.00")), None);
+    step(&|| svc.withdraw(withdrawal_op(&l, w2.id, "10.00")), None);
+
+    // the debit-normal reserve: crediting it lowers its available balance,
+    // which may reach −50.00 and no further
+    let to_limit = TransactionDraft {
+        entries: vec![
+            line(w1.id, Direction::Debit, "50.00"),
+            line(reserve.id, Direction::Credit, "50.00"),
+        ],
+        description: Some("sweep".into()),
+        ..Default::default()
+    };
+    step(&|| svc.create_transaction(l.id, to_limit.clone(), None), None);
+    assert_eq!(
+        svc.get_account(reserve.id).unwrap().balances().available.amount,
+        dec("-50.00")
+    );
+    let before = accounts_by_id(&svc, &l);
+    for status in [InitialStatus::Posted, InitialStatus::Pending] {
+        let one_more = TransactionDraft {
+            entries: vec![
+                line(w1.id, Direction::Debit, "0.01"),
+                line(reserve.id, Direction::Credit, "0.01"),
+            ],
+            status,
+            ..Default::default()
+        };
+        assert!(matches!(
+            svc.create_transaction(l.id, one_more, None),
+            Err(LedgerError::InsufficientFunds { account_id }) if account_id == reserve.id
+        ));
+        assert_eq!(accounts_by_id(&svc, &l), before, "a refused posting writes nothing");
+    }
+    // debiting it raises its available balance again
+    let back_in = TransactionDraft {
+        entries: vec![
+            line(reserve.id, Direction::Debit, "20.00"),
+            line(w1.id, Direction::Credit, "20.00"),
+        ],
+        ..Default::default()
+    };
+    step(&|| svc.create_transaction(l.id, back_in.clone(), None), None);
+
+    // a hold, then posted; another hold, then archived
+    let mut hold_op = withdrawal_op(&l, w1.id, "20.00");
+    hold_op.options = pending();
+    let hold = step(&|| svc.withdraw(hold_op.clone()), None);
+    step(&|| svc.post_transaction(hold.id()), Some(&hold));
+    let mut hold_op = transfer_op(&l, w2.id, w1.id, "5.00");
+    hold_op.options = pending();
+    let hold = step(&|| svc.transfer(hold_op.clone()), None);
+    step(&|| svc.archive_transaction(hold.id()), Some(&hold));
+
+    // a reversal: read back with its link, and the original with the other link
+    step(&|| svc.deposit(deposit_op(&l, w2.id, "20.00")), None);
+    let reversal = step(&|| svc.reverse_transaction(transfer.id(), None), None);
+    assert_eq!(reversal.reverses_id(), Some(transfer.id()));
+    let original = svc.get_transaction(transfer.id()).unwrap();
+    assert_eq!(original, transfer.mark_reversed_by(&reversal).unwrap());
+    assert_eq!(original.reversed_by_id(), Some(reversal.id()));
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+/// The wallet operations act on wallets only; anything else is refused with
+/// `NotAWallet` naming the field, and nothing is written.
+pub fn wallet_operations_refuse_accounts_that_are_not_wallets<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    deposit(&svc, &l, w.id, "100.00");
+    withdraw_all_fees(&svc, &l, w.id);
+    let cash = cash_of(&svc, &l);
+    let revenue = revenue_of(&svc, &l);
+    let equity = account(&svc, &l, "owner", AccountKind::Equity, usd());
+    let contra = svc
+        .create_account(NewAccount {
+            ledger_id: l.id,
+            name: "contra liability".into(),
+            code: None,
+            kind: AccountKind::Liability,
+            normal_balance: Some(NormalBalance::Debit),
+            currency: usd(),
+            identity_id: None,
+            overdraft_limit: None,
+            metadata: Default::default(),
+        })
+        .unwrap();
+    let before = accounts_by_id(&svc, &l);
+    let count = all_transactions(svc.store(), l.id).len();
+    let refused = |r: Result<Transaction, LedgerError>, field: &str| match r {
+        Err(LedgerError::NotAWallet { field: f, .. }) => assert_eq!(f, field),
+        other => panic!("expected NotAWallet on {field}, got {other:?}"),
+    };
+    for not_wallet in [cash.id, revenue.id, equity.id, contra.id] {
+        refused(
+            svc.transfer(transfer_op(&l, not_wallet, w.id, "1.00")),
+            "from_wallet_id",
+        );
+        refused(svc.transfer(transfer_op(&l, w.id, not_wallet, "1.00")), "to_wallet_id");
+        refused(svc.withdraw(withdrawal_op(&l, not_wallet, "1.00")), "wallet_id");
+        refused(svc.deposit(deposit_op(&l, not_wallet, "1.00")), "wallet_id");
+    }
+    // a cash account must be an asset
+    let mut op = deposit_op(&l, w.id, "1.00");
+    op.cash_account_id = Some(equity.id);
+    assert!(matches!(svc.deposit(op), Err(LedgerError::Validation { .. })));
+    assert_eq!(accounts_by_id(&svc, &l), before);
+    assert_eq!(all_transactions(svc.store(), l.id).len(), count);
+}
+
+fn withdraw_all_fees<S: LedgerStore>(svc: &Service<S>, l: &Ledger, w: AccountId) {
+    // creates revenue:withdrawal_fees:USD
+    svc.withdraw(withdrawal_op(l, w, "10.00")).unwrap();
 }

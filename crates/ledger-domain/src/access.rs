@@ -47,11 +47,25 @@ pub trait ApiKeyStore: Send + Sync + 'static {
 }
 
 /// Which idempotency record a request owns: keys are scoped per API key.
+///
+/// `token` identifies one claim of the key. A claim is a lease
+/// ([`CLAIM_LEASE`]): a request whose claimant died (a crash between the claim
+/// and the write) leaves a claim that a retry takes over once its lease has run
+/// out, with a new token. Every write that completes the record is fenced by
+/// the token, in the same atomic unit as the write: a claimant whose claim was
+/// taken over cannot complete it ([`LedgerError::IdempotencyClaimLost`]), so a
+/// posting under a key is stored at most once, and the retry executes it
+/// exactly once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyMark {
     pub api_key_id: Uuid,
     pub key: String,
+    pub token: Uuid,
 }
+
+/// How long a claim holds its key before a retry may take it over. Longer than
+/// any live request takes to reach its write (the pool gives up after 10 s).
+pub const CLAIM_LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(15);
 
 /// How a stored response is kept.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,18 +89,22 @@ pub enum Claim {
     Fresh,
     /// A request with this key and body finished; here is its response.
     Completed(StoredResponse),
-    /// A request with this key and body is still running.
-    InFlight,
+    /// A request with this key and body is still running; its lease ends then.
+    InFlight { lease_until: DateTime<Utc> },
     /// The key was used with another request body.
     Mismatch,
 }
 
 pub trait IdempotencyStore: Send + Sync + 'static {
-    /// Atomically claims `mark` for a request with this fingerprint.
+    /// Atomically claims `mark` (with its token) for a request with this
+    /// fingerprint until `now + CLAIM_LEASE`; an unanswered claim whose lease
+    /// ended before `now` is taken over (`Fresh`).
     fn claim(&self, mark: &IdempotencyMark, request_hash: &str, now: DateTime<Utc>) -> Result<Claim, LedgerError>;
-    /// Stores the response of a claimed request.
+    /// Stores the response of a claimed request; `IdempotencyClaimLost` when
+    /// the claim is no longer this token's.
     fn complete(&self, mark: &IdempotencyMark, response: &StoredResponse) -> Result<(), LedgerError>;
-    /// Forgets a claim whose request failed on the server side, so it can be retried.
+    /// Forgets this token's unanswered claim after a server-side failure, so it
+    /// can be retried at once.
     fn release(&self, mark: &IdempotencyMark) -> Result<(), LedgerError>;
 }
 

@@ -89,6 +89,12 @@ pub struct Account {
 }
 
 impl Account {
+    /// A user's wallet: money the platform owes a user, a credit-normal
+    /// liability. The wallet operations act on wallets only.
+    pub fn is_wallet(&self) -> bool {
+        self.kind == AccountKind::Liability && self.normal_balance == NormalBalance::Credit
+    }
+
     pub fn balances(&self) -> Balances {
         self.counters.balances(self.normal_balance)
     }

@@ -8,7 +8,7 @@
 use bigdecimal::BigDecimal;
 use uuid::Uuid;
 
-use crate::ids::AccountId;
+use crate::ids::{AccountId, TransactionId};
 use crate::money::Currency;
 use crate::transaction::TransactionStatus;
 
@@ -38,6 +38,36 @@ pub enum LedgerError {
         to: TransactionStatus,
     },
 
+    /// `external_id` is unique per ledger among pending and posted transactions.
+    #[error("a transaction with external_id `{0}` already exists in this ledger")]
+    ExternalIdTaken(String),
+
+    /// Account codes are unique per ledger.
+    #[error("an account with code `{0}` already exists in this ledger")]
+    CodeTaken(String),
+
+    /// A transaction is reversed at most once.
+    #[error("transaction {id} was already reversed")]
+    AlreadyReversed { id: TransactionId },
+
+    /// Only posted transactions can be reversed.
+    #[error("only posted transactions can be reversed; this one is {}", .status.as_str())]
+    NotReversible { status: TransactionStatus },
+
+    /// A system account's code is taken by an account of another shape.
+    #[error("account `{code}` exists but is not the {expected} system account")]
+    SystemAccountMismatch { code: String, expected: String },
+
+    /// Wallet operations act on user wallets only (liability, credit-normal).
+    #[error("account {account_id} is not a wallet (a credit-normal liability account)")]
+    NotAWallet { field: &'static str, account_id: AccountId },
+
+    /// This request's idempotency claim was taken over by a retry after its
+    /// lease ran out; nothing was written under it.
+    #[error("the Idempotency-Key was taken over by a retry of this request")]
+    IdempotencyClaimLost,
+
+    /// Any other uniqueness conflict an adapter could not name more precisely.
     #[error("{0}")]
     Conflict(String),
 
@@ -58,9 +88,7 @@ impl LedgerError {
 
     /// An `external_id` already used by a pending or posted transaction.
     pub fn duplicate_external_id(external_id: &str) -> Self {
-        Self::Conflict(format!(
-            "a transaction with external_id `{external_id}` already exists in this ledger"
-        ))
+        Self::ExternalIdTaken(external_id.to_owned())
     }
 
     pub fn not_found(resource: &'static str, id: impl Into<Uuid>) -> Self {

@@ -15,6 +15,13 @@ use serde::{Deserialize, Serialize};
 /// The largest number of integer digits an amount may have.
 pub const MAX_INTEGER_DIGITS: u64 = 30;
 
+/// The text of an amount, as the API documents it (JSON Schema `pattern`):
+/// digits without leading zeros, an optional point followed by at least one
+/// digit — nothing else (no sign, space, exponent, leading or trailing point).
+/// ISO 4217 exponents go up to 4 (CLF); [`Amount::parse`] further holds the
+/// digits after the point to the currency's exponent.
+pub const AMOUNT_PATTERN: &str = r"^(0|[1-9][0-9]{0,29})(\.[0-9]{1,4})?$";
+
 /// An ISO 4217 currency, from the maintained `iso_currency` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency(iso_currency::Currency);
@@ -102,6 +109,8 @@ pub struct Amount {
 }
 
 impl Amount {
+    /// An amount from a decimal whose scale (digits after the point, trailing
+    /// zeros included) is at most the currency's exponent.
     pub fn new(value: BigDecimal, currency: Currency) -> Result<Self, AmountError> {
         if !value.is_positive() {
             return Err(AmountError::NotPositive);
@@ -110,9 +119,14 @@ impl Amount {
         Ok(Self { value, currency })
     }
 
-    /// Parses a decimal string such as `"1000.00"`.
+    /// Parses the text of an amount: exactly [`AMOUNT_PATTERN`], with at most
+    /// the currency's exponent of fractional digits (`"1.000"` USD is refused,
+    /// not read as 1.00), greater than zero.
     pub fn parse(text: &str, currency: Currency) -> Result<Self, AmountError> {
         let value = parse_decimal(text)?;
+        if value.is_negative() {
+            return Err(AmountError::NotPositive);
+        }
         Self::new(value, currency)
     }
 
@@ -170,35 +184,42 @@ impl Amount {
     }
 }
 
-/// Parses a plain decimal string (no exponent notation, no sign other than `-`).
+/// Parses a plain decimal string: an optional `-`, digits without leading
+/// zeros (`0` alone is fine), and optionally a point followed by digits. No
+/// spaces, `+`, exponent, or bare point (`"1."`, `".5"`) — the one grammar for
+/// every decimal the API reads. The scale of the result is the number of
+/// digits written after the point.
 pub fn parse_decimal(text: &str) -> Result<BigDecimal, AmountError> {
-    let trimmed = text.trim();
-    let plain = !trimmed.is_empty()
-        && trimmed.len() <= 64
-        && trimmed
-            .char_indices()
-            .all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && c == '-'))
-        && trimmed.chars().filter(|c| *c == '.').count() <= 1
-        && trimmed.chars().any(|c| c.is_ascii_digit());
-    if !plain {
-        return Err(AmountError::NotANumber(text.chars().take(64).collect()));
+    let bad = || AmountError::NotANumber(text.chars().take(64).collect());
+    if text.len() > 64 {
+        return Err(bad());
     }
-    BigDecimal::from_str(trimmed).map_err(|_| AmountError::NotANumber(text.to_owned()))
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (integer, fraction) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let integer_ok = digits(integer) && (integer == "0" || !integer.starts_with('0'));
+    if !integer_ok || fraction.is_some_and(|f| !digits(f)) {
+        return Err(bad());
+    }
+    BigDecimal::from_str(text).map_err(|_| bad())
 }
 
 /// Rescales `value` to the currency's exponent without rounding, refusing values
-/// that would lose digits or have too many integer digits.
+/// written with more fractional digits than the exponent (even zeros) or with
+/// too many integer digits.
 pub fn fit_to_exponent(value: &BigDecimal, currency: Currency) -> Result<BigDecimal, AmountError> {
     let exponent = currency.exponent_i64();
-    let normalized = value.normalized();
-    let (_, scale) = normalized.as_bigint_and_exponent();
+    let (_, scale) = value.as_bigint_and_exponent();
     if scale > exponent {
         return Err(AmountError::TooManyDecimals {
             currency,
             exponent: currency.exponent(),
         });
     }
-    let fitted = normalized.with_scale(exponent);
+    let fitted = value.with_scale(exponent);
     let integer_digits = fitted.digits().saturating_sub(u64::from(currency.exponent()));
     if integer_digits > MAX_INTEGER_DIGITS {
         return Err(AmountError::TooLarge);
@@ -288,9 +309,14 @@ mod tests {
         assert_eq!(a.value().to_string(), "1000.00");
         let a = Amount::parse("0.10", usd()).unwrap();
         assert_eq!(a.value().to_string(), "0.10");
-        // trailing zeros beyond the exponent carry no information: accepted
-        let a = Amount::parse("5.000", usd()).unwrap();
-        assert_eq!(a.value().to_string(), "5.00");
+        let a = Amount::parse("5.5", usd()).unwrap();
+        assert_eq!(a.value().to_string(), "5.50");
+        // more digits than the currency has are refused, even zeros: the
+        // client meant something this currency cannot hold
+        assert!(matches!(
+            Amount::parse("1.000", usd()),
+            Err(AmountError::TooManyDecimals { exponent: 2, .. })
+        ));
     }
 
     #[test]
@@ -329,12 +355,47 @@ mod tests {
 
     #[test]
     fn non_numbers_and_exponent_notation_are_refused() {
-        for bad in ["", "abc", "1e5", "1.2.3", "NaN", "+1", " ", "."] {
+        for bad in [
+            "", "abc", "1e5", "1E5", "1.2.3", "NaN", "+1", " ", ".", " 1.00", "1.00 ", "1.", ".5", "00001.00", "01",
+            "-01", "1,00", "0x10", "١", "1_000", "--1", "-", "-.5", "1.-5", "\u{0}1",
+        ] {
             assert!(
                 matches!(Amount::parse(bad, usd()), Err(AmountError::NotANumber(_))),
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn the_grammar_is_the_documented_pattern() {
+        // the parser accepts exactly what AMOUNT_PATTERN describes, for
+        // every string over a small alphabet up to five characters
+        let alphabet = ['0', '1', '9', '.', '-', ' ', 'e'];
+        let re = |s: &str| -> bool {
+            // AMOUNT_PATTERN by hand (no regex dependency): (0|[1-9][0-9]*)(\.[0-9]{1,4})?
+            let (i, f) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
+            let int_ok = i == "0" || (!i.is_empty() && !i.starts_with('0') && i.bytes().all(|b| b.is_ascii_digit()));
+            let frac_ok = f.is_none_or(|f| (1..=4).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()));
+            int_ok && frac_ok
+        };
+        let bhd_like = Currency::parse("CLF").unwrap(); // exponent 4
+        let mut words = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for w in &words {
+                for c in alphabet {
+                    let s = format!("{w}{c}");
+                    let parsed = parse_decimal(&s).is_ok() && !s.starts_with('-');
+                    assert_eq!(parsed, re(&s), "{s:?}");
+                    if re(&s) && s.trim_start_matches(['0', '.']).chars().any(|c| c != '0' && c != '.') {
+                        assert!(Amount::parse(&s, bhd_like).is_ok(), "{s:?}");
+                    }
+                    next.push(s);
+                }
+            }
+            words = next;
+        }
+        assert_eq!(AMOUNT_PATTERN, r"^(0|[1-9][0-9]{0,29})(\.[0-9]{1,4})?$");
     }
 
     #[test]

@@ -40,8 +40,8 @@ pub struct OperationOptions {
 pub struct Deposit {
     pub ledger_id: LedgerId,
     pub wallet_id: AccountId,
-    pub amount: BigDecimal,
-    pub currency: Currency,
+    /// The amount, in the currency of the wallets.
+    pub amount: Amount,
     /// Another cash account than the ledger's `cash:<CCY>` (e.g. a bank reserve).
     pub cash_account_id: Option<AccountId>,
     pub options: OperationOptions,
@@ -52,8 +52,8 @@ pub struct Transfer {
     pub ledger_id: LedgerId,
     pub from_wallet_id: AccountId,
     pub to_wallet_id: AccountId,
-    pub amount: BigDecimal,
-    pub currency: Currency,
+    /// The amount, in the currency of the wallets.
+    pub amount: Amount,
     pub options: OperationOptions,
 }
 
@@ -61,8 +61,8 @@ pub struct Transfer {
 pub struct Withdrawal {
     pub ledger_id: LedgerId,
     pub wallet_id: AccountId,
-    pub amount: BigDecimal,
-    pub currency: Currency,
+    /// The amount, in the currency of the wallets.
+    pub amount: Amount,
     pub cash_account_id: Option<AccountId>,
     pub options: OperationOptions,
 }
@@ -372,9 +372,9 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     #[tracing::instrument(skip(self, op), fields(wallet_id = %op.wallet_id))]
     pub fn deposit(&self, op: Deposit) -> Result<Transaction, LedgerError> {
         let ledger = self.get_ledger(op.ledger_id)?;
-        let amount = self.amount(&op.amount, op.currency)?;
-        let wallet = self.wallet(&ledger, op.wallet_id, "wallet_id", op.currency)?;
-        let cash = self.cash_account(&ledger, op.cash_account_id, op.currency)?;
+        let amount = op.amount;
+        let wallet = self.wallet(&ledger, op.wallet_id, "wallet_id", amount.currency())?;
+        let cash = self.cash_account(&ledger, op.cash_account_id, amount.currency())?;
         let entries = vec![
             leg(&cash, Direction::Debit, amount.value()),
             leg(&wallet, Direction::Credit, amount.value()),
@@ -392,9 +392,9 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
                 "sender and receiver must differ",
             ));
         }
-        let amount = self.amount(&op.amount, op.currency)?;
-        let from = self.wallet(&ledger, op.from_wallet_id, "from_wallet_id", op.currency)?;
-        let to = self.wallet(&ledger, op.to_wallet_id, "to_wallet_id", op.currency)?;
+        let amount = op.amount;
+        let from = self.wallet(&ledger, op.from_wallet_id, "from_wallet_id", amount.currency())?;
+        let to = self.wallet(&ledger, op.to_wallet_id, "to_wallet_id", amount.currency())?;
         let entries = vec![
             leg(&from, Direction::Debit, amount.value()),
             leg(&to, Direction::Credit, amount.value()),
@@ -407,9 +407,10 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     #[tracing::instrument(skip(self, op), fields(wallet_id = %op.wallet_id))]
     pub fn withdraw(&self, op: Withdrawal) -> Result<Transaction, LedgerError> {
         let ledger = self.get_ledger(op.ledger_id)?;
-        let amount = self.amount(&op.amount, op.currency)?;
-        let wallet = self.wallet(&ledger, op.wallet_id, "wallet_id", op.currency)?;
-        let cash = self.cash_account(&ledger, op.cash_account_id, op.currency)?;
+        let amount = op.amount;
+        let currency = amount.currency();
+        let wallet = self.wallet(&ledger, op.wallet_id, "wallet_id", currency)?;
+        let cash = self.cash_account(&ledger, op.cash_account_id, currency)?;
         let split = WithdrawalSplit::new(&amount, &ledger.withdrawal_fee_rate)?;
         let mut entries = vec![leg(&wallet, Direction::Debit, amount.value())];
         let mut accounts = vec![wallet.clone(), cash.clone()];
@@ -417,7 +418,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             entries.push(leg(&cash, Direction::Credit, net.value()));
         }
         if let Some(fee) = &split.fee {
-            let revenue = self.system_account(&ledger, SystemAccount::WithdrawalFees, op.currency)?;
+            let revenue = self.system_account(&ledger, SystemAccount::WithdrawalFees, currency)?;
             entries.push(leg(&revenue, Direction::Credit, fee.value()));
             accounts.push(revenue);
         }
@@ -457,11 +458,28 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         self.record(transaction, idempotency)
     }
 
-    fn amount(&self, value: &BigDecimal, currency: Currency) -> Result<Amount, LedgerError> {
-        Amount::new(value.clone(), currency).map_err(|e| LedgerError::validation("amount", e.to_string()))
+    /// A user's wallet of this ledger and currency (see [`Account::is_wallet`]).
+    fn wallet(
+        &self,
+        ledger: &Ledger,
+        id: AccountId,
+        field: &'static str,
+        currency: Currency,
+    ) -> Result<Account, LedgerError> {
+        let account = self.account_in(ledger, id, field, currency)?;
+        if !account.is_wallet() {
+            return Err(LedgerError::NotAWallet { field, account_id: id });
+        }
+        Ok(account)
     }
 
-    fn wallet(&self, ledger: &Ledger, id: AccountId, field: &str, currency: Currency) -> Result<Account, LedgerError> {
+    fn account_in(
+        &self,
+        ledger: &Ledger,
+        id: AccountId,
+        field: &str,
+        currency: Currency,
+    ) -> Result<Account, LedgerError> {
         let account = self
             .store
             .account_heads(&[id])?
@@ -487,7 +505,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     ) -> Result<Account, LedgerError> {
         match chosen {
             Some(id) => {
-                let account = self.wallet(ledger, id, "cash_account_id", currency)?;
+                let account = self.account_in(ledger, id, "cash_account_id", currency)?;
                 if account.kind != AccountKind::Asset {
                     return Err(LedgerError::validation(
                         "cash_account_id",
@@ -524,10 +542,10 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             || account.currency != currency
             || account.normal_balance != kind.default_normal_balance()
         {
-            return Err(LedgerError::Conflict(format!(
-                "account `{code}` exists but is not a {} {currency} account",
-                kind.as_str()
-            )));
+            return Err(LedgerError::SystemAccountMismatch {
+                code,
+                expected: format!("{} {currency}", kind.as_str()),
+            });
         }
         Ok(account)
     }

@@ -260,15 +260,10 @@ impl Transaction {
     /// a reversal is an ordinary posted transaction and may itself be reversed.
     pub fn reversal(&self, id: TransactionId, now: DateTime<Utc>) -> Result<Self, LedgerError> {
         if self.status != TransactionStatus::Posted {
-            return Err(LedgerError::Conflict(format!(
-                "only posted transactions can be reversed; this one is {}",
-                self.status.as_str()
-            )));
+            return Err(LedgerError::NotReversible { status: self.status });
         }
-        if let Some(by) = self.reversed_by_id {
-            return Err(LedgerError::Conflict(format!(
-                "transaction was already reversed by {by}"
-            )));
+        if self.reversed_by_id.is_some() {
+            return Err(LedgerError::AlreadyReversed { id: self.id });
         }
         let entries = self
             .entries
@@ -562,7 +557,7 @@ mod tests {
         assert!(
             matches!(
                 linked.reversal(TransactionId(Uuid::now_v7()), Utc::now()),
-                Err(LedgerError::Conflict(_))
+                Err(LedgerError::AlreadyReversed { .. })
             ),
             "second reversal"
         );

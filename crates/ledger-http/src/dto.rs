@@ -77,6 +77,10 @@ pub fn currency(field: &str, code: &str) -> Result<Currency, ApiError> {
     Currency::parse(code).map_err(|e| ApiError::validation(field, e.to_string()))
 }
 
+pub fn amount(field: &str, text: &str, currency: Currency) -> Result<ledger_domain::money::Amount, ApiError> {
+    ledger_domain::money::Amount::parse(text, currency).map_err(|e| ApiError::validation(field, e.to_string()))
+}
+
 pub fn decimal(field: &str, text: &str) -> Result<bigdecimal::BigDecimal, ApiError> {
     parse_decimal(text).map_err(|e| ApiError::validation(field, e.to_string()))
 }
@@ -134,7 +138,7 @@ pub struct CreateLedgerRequest {
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Metadata>,
     /// Decimal in [0, 1); default `"0.02"` (2%).
-    #[schema(example = "0.02", pattern = "^0?(\\.[0-9]{1,8})?$")]
+    #[schema(example = "0.02", pattern = "^0(\\.[0-9]{1,8})?$")]
     pub withdrawal_fee_rate: Option<String>,
 }
 
@@ -280,7 +284,7 @@ pub struct CreateAccountRequest {
     pub identity_id: Option<Uuid>,
     /// How far the available balance may go below zero: a decimal string, or
     /// `"unlimited"`. Default: `"0"` for liabilities (wallets), unlimited otherwise.
-    #[schema(example = "0", pattern = "^([0-9]{1,30}(\\.[0-9]{1,3})?|unlimited)$")]
+    #[schema(example = "0", pattern = "^((0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?|unlimited)$")]
     pub overdraft_limit: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Metadata>,
@@ -412,7 +416,7 @@ pub struct StatementLineResponse {
     pub line: i32,
     pub direction: DirectionDto,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(example = "200.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
+    #[schema(example = "200.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -556,7 +560,7 @@ pub struct EntryRequest {
     pub account_id: Uuid,
     pub direction: DirectionDto,
     /// Decimal string, > 0, at most the currency's decimals.
-    #[schema(example = "100.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
+    #[schema(example = "100.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
     pub amount: String,
     /// Optional; must equal the account's currency when given.
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
@@ -631,7 +635,7 @@ pub struct EntryResponse {
     pub account_id: Uuid,
     pub direction: DirectionDto,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(example = "100.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
+    #[schema(example = "100.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -724,7 +728,7 @@ pub struct DepositRequest {
     pub ledger_id: Uuid,
     pub wallet_id: Uuid,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(example = "1000.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
+    #[schema(example = "1000.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -742,7 +746,7 @@ pub struct TransferRequest {
     pub from_wallet_id: Uuid,
     pub to_wallet_id: Uuid,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(example = "200.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
+    #[schema(example = "200.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -758,7 +762,7 @@ pub struct WithdrawalRequest {
     pub ledger_id: Uuid,
     pub wallet_id: Uuid,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(example = "100.00", pattern = "^[0-9]{1,30}(\\.[0-9]{1,3})?$")]
+    #[schema(example = "100.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -773,8 +777,7 @@ impl TryFrom<DepositRequest> for ledger_domain::service::Deposit {
         Ok(Self {
             ledger_id: r.ledger_id.into(),
             wallet_id: r.wallet_id.into(),
-            amount: decimal("amount", &r.amount)?,
-            currency: currency("currency", &r.currency)?,
+            amount: amount("amount", &r.amount, currency("currency", &r.currency)?)?,
             cash_account_id: r.cash_account_id.map(Into::into),
             options: r.options.try_into()?,
         })
@@ -788,8 +791,7 @@ impl TryFrom<TransferRequest> for ledger_domain::service::Transfer {
             ledger_id: r.ledger_id.into(),
             from_wallet_id: r.from_wallet_id.into(),
             to_wallet_id: r.to_wallet_id.into(),
-            amount: decimal("amount", &r.amount)?,
-            currency: currency("currency", &r.currency)?,
+            amount: amount("amount", &r.amount, currency("currency", &r.currency)?)?,
             options: r.options.try_into()?,
         })
     }
@@ -801,8 +803,7 @@ impl TryFrom<WithdrawalRequest> for ledger_domain::service::Withdrawal {
         Ok(Self {
             ledger_id: r.ledger_id.into(),
             wallet_id: r.wallet_id.into(),
-            amount: decimal("amount", &r.amount)?,
-            currency: currency("currency", &r.currency)?,
+            amount: amount("amount", &r.amount, currency("currency", &r.currency)?)?,
             cash_account_id: r.cash_account_id.map(Into::into),
             options: r.options.try_into()?,
         })

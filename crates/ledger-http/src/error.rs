@@ -178,9 +178,40 @@ impl From<LedgerError> for ApiError {
                 e.to_string(),
             ),
             LedgerError::CrossLedger => Self::validation("entries", e.to_string()),
-            LedgerError::InvalidTransition { .. } | LedgerError::Conflict(_) => {
-                Self::new(S::CONFLICT, "conflict", "Conflict", e.to_string())
+            LedgerError::NotAWallet { field, .. } => {
+                let mut err = Self::new(S::UNPROCESSABLE_ENTITY, "not_a_wallet", "Not a wallet", e.to_string());
+                err.errors = vec![FieldError {
+                    field: field.to_owned(),
+                    message: "must be a wallet: a credit-normal liability account".to_owned(),
+                }];
+                err
             }
+            LedgerError::ExternalIdTaken(_) => {
+                Self::new(S::CONFLICT, "external_id_taken", "External id taken", e.to_string())
+            }
+            LedgerError::CodeTaken(_) => Self::new(S::CONFLICT, "code_taken", "Account code taken", e.to_string()),
+            LedgerError::AlreadyReversed { .. } => {
+                Self::new(S::CONFLICT, "already_reversed", "Already reversed", e.to_string())
+            }
+            LedgerError::InvalidTransition { .. } | LedgerError::NotReversible { .. } => Self::new(
+                S::CONFLICT,
+                "invalid_transition",
+                "Invalid status transition",
+                e.to_string(),
+            ),
+            LedgerError::SystemAccountMismatch { .. } => Self::new(
+                S::CONFLICT,
+                "system_account_mismatch",
+                "System account mismatch",
+                e.to_string(),
+            ),
+            LedgerError::IdempotencyClaimLost => Self::new(
+                S::CONFLICT,
+                "idempotency_key_in_flight",
+                "Idempotency key in flight",
+                e.to_string(),
+            ),
+            LedgerError::Conflict(_) => Self::new(S::CONFLICT, "conflict", "Conflict", e.to_string()),
             LedgerError::Unavailable(_) => {
                 tracing::warn!(error = %e, "storage unavailable");
                 Self::new(

@@ -5,6 +5,11 @@
 //! * same key, another request → 422 `idempotency_key_reused`;
 //! * concurrent repeats: one runs, the others wait for its response.
 //!
+//! A claim is a lease (`ledger_domain::access::CLAIM_LEASE`): if the server dies
+//! between the claim and the write, a retry with the same key waits for the
+//! lease to end, takes the claim over and executes the request once; the dead
+//! claimant's write, should it still arrive, is fenced off by the claim token.
+//!
 //! Keys are scoped per API key. For postings the response is stored by the
 //! store in the posting's own database transaction (a 201 is never without
 //! its record); other responses are stored right after. Client errors (4xx)
@@ -18,6 +23,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use ledger_domain::Transaction;
 use ledger_domain::access::{Claim, IdempotencyMark, StoredBody, StoredResponse};
+use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::dto::TransactionResponse;
@@ -25,7 +31,9 @@ use crate::error::ApiError;
 use crate::state::{AppState, Service};
 
 pub const HEADER: &str = "Idempotency-Key";
-const WAIT_FOR_IN_FLIGHT: Duration = Duration::from_secs(10);
+/// How long a repeat waits for the first request: past the claim's lease, so a
+/// retry after a crash takes the dead claim over instead of failing.
+const WAIT_FOR_IN_FLIGHT: Duration = Duration::from_secs(16);
 
 /// What a creating handler produced.
 pub enum Outcome {
@@ -98,16 +106,29 @@ where
             Outcome::Rendered(status, body) => Ok(respond(status, &body, false)),
         };
     };
-    let mark = IdempotencyMark {
-        api_key_id: caller.0.id,
-        key,
-    };
     let started = Instant::now();
+    let mut op = Some(op);
     loop {
+        // a new token per claim: a claim this request loses is not its own any more
+        let mark = IdempotencyMark {
+            api_key_id: caller.0.id,
+            key: key.clone(),
+            token: Uuid::now_v7(),
+        };
         let (store, m, fp) = (state.store.clone(), mark.clone(), fingerprint.clone());
         let now = ledger_domain::ports::truncate_to_micros(chrono::Utc::now());
         match web::block(move || store.claim(&m, &fp, now)).await?? {
-            Claim::Fresh => break,
+            Claim::Fresh => {
+                let Some(op) = op.take() else {
+                    return Err(in_flight());
+                };
+                match execute(state, Arc::clone(&service), mark, op).await {
+                    // a retry took the claim over while this request ran: nothing
+                    // was stored under it; answer what the winner answers
+                    Err(e) if e.kind == IN_FLIGHT => continue,
+                    other => return other,
+                }
+            }
             Claim::Completed(stored) => return replay(stored),
             Claim::Mismatch => {
                 return Err(ApiError::new(
@@ -117,19 +138,38 @@ where
                     "this Idempotency-Key was used with a different request",
                 ));
             }
-            Claim::InFlight if started.elapsed() < WAIT_FOR_IN_FLIGHT => {
+            // wait for the running request, or for its lease to end (its
+            // claimant died) and take the claim over
+            Claim::InFlight { .. } if started.elapsed() < WAIT_FOR_IN_FLIGHT => {
                 actix_web::rt::time::sleep(Duration::from_millis(20)).await;
             }
-            Claim::InFlight => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    "Conflict",
-                    "a request with this Idempotency-Key is still in progress",
-                ));
-            }
+            Claim::InFlight { .. } => return Err(in_flight()),
         }
     }
+}
+
+/// The problem type of a key whose request is still running.
+const IN_FLIGHT: &str = "idempotency_key_in_flight";
+
+fn in_flight() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        IN_FLIGHT,
+        "Idempotency key in flight",
+        "a request with this Idempotency-Key is still in progress; retry it later",
+    )
+}
+
+/// Runs `op` under a fresh claim and stores its answer.
+async fn execute<F>(
+    state: &AppState,
+    service: Arc<Service>,
+    mark: IdempotencyMark,
+    op: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&Service, Option<IdempotencyMark>) -> Result<Outcome, ApiError> + Send + 'static,
+{
     let (store, m) = (state.store.clone(), mark.clone());
     let result = web::block(move || op(&service, Some(m))).await?;
     match result {
@@ -142,7 +182,7 @@ where
             web::block(move || store.complete(&mark, &stored)).await??;
             Ok(respond(status, &body, false))
         }
-        Err(e) if e.is_client_error() => {
+        Err(e) if e.is_client_error() && e.kind != IN_FLIGHT => {
             let body = serde_json::to_value(e.problem()).unwrap_or_default();
             let stored = StoredResponse {
                 status: e.status.as_u16(),

@@ -47,9 +47,12 @@ fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
 /// Registers every route and the shared configuration.
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
-        let swagger = SwaggerUi::new("/docs/{_:.*}")
-            .url("/openapi.json", openapi())
-            .config(utoipa_swagger_ui::Config::default().persist_authorization(true));
+        let swagger = SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi()).config(
+            utoipa_swagger_ui::Config::default()
+                .persist_authorization(true)
+                // offline: never call the public swagger.io validator
+                .validator_url("none"),
+        );
         cfg.app_data(web::Data::new(state))
             .app_data(
                 web::PathConfig::default()

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use ledger_domain::access::{
-    ApiKey, ApiKeyStore, Claim, IdempotencyMark, IdempotencyStore, StoredResponse, transaction_snapshot,
+    ApiKey, ApiKeyStore, CLAIM_LEASE, Claim, IdempotencyMark, IdempotencyStore, StoredResponse, transaction_snapshot,
 };
 use ledger_domain::category::creates_cycle;
 use ledger_domain::ports::{
@@ -35,7 +35,25 @@ struct State {
     categories: BTreeMap<CategoryId, Category>,
     members: HashMap<CategoryId, Vec<CategoryMember>>,
     api_keys: HashMap<String, ApiKey>,
-    idempotency: HashMap<IdempotencyMark, (String, Option<StoredResponse>)>,
+    idempotency: HashMap<(Uuid, String), IdempotencySlot>,
+}
+
+#[derive(Debug)]
+struct IdempotencySlot {
+    request_hash: String,
+    token: Uuid,
+    lease_until: DateTime<Utc>,
+    response: Option<StoredResponse>,
+}
+
+impl State {
+    /// The unanswered slot `mark` still holds, or `IdempotencyClaimLost`.
+    fn claimed_slot(&mut self, mark: &IdempotencyMark) -> Result<&mut IdempotencySlot, LedgerError> {
+        self.idempotency
+            .get_mut(&(mark.api_key_id, mark.key.clone()))
+            .filter(|slot| slot.token == mark.token && slot.response.is_none())
+            .ok_or(LedgerError::IdempotencyClaimLost)
+    }
 }
 
 /// Thread-safe in-memory store; clones share the same state.
@@ -197,9 +215,7 @@ impl LedgerStore for MemoryLedgerStore {
         if let Some(code) = &account.code {
             let key = (account.ledger_id, code.clone());
             if state.codes.contains_key(&key) {
-                return Err(LedgerError::Conflict(format!(
-                    "an account with code `{code}` already exists in this ledger"
-                )));
+                return Err(LedgerError::CodeTaken(code.clone()));
             }
             state.codes.insert(key, account.id);
         }
@@ -306,6 +322,19 @@ impl LedgerStore for MemoryLedgerStore {
 
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError> {
         let mut state = self.lock()?;
+        // Fenced like the PostgreSQL adapter: a write under a claim that was
+        // taken over stores nothing.
+        if let JournalWrite::Record {
+            idempotency: Some(mark),
+            ..
+        }
+        | JournalWrite::Reverse {
+            idempotency: Some(mark),
+            ..
+        } = &write
+        {
+            state.claimed_slot(mark)?;
+        }
         let (result, mark) = match write {
             JournalWrite::Record {
                 transaction,
@@ -316,10 +345,8 @@ impl LedgerStore for MemoryLedgerStore {
         };
         // Under the same lock as the write: the key's response and the posting
         // become visible together.
-        if let (Ok(t), Some(mark)) = (&result, mark)
-            && let Some(slot) = state.idempotency.get_mut(&mark)
-        {
-            slot.1 = Some(transaction_snapshot(t)?);
+        if let (Ok(t), Some(mark)) = (&result, mark) {
+            state.claimed_slot(&mark)?.response = Some(transaction_snapshot(t)?);
         }
         result
     }
@@ -432,28 +459,42 @@ impl ApiKeyStore for MemoryLedgerStore {
 }
 
 impl IdempotencyStore for MemoryLedgerStore {
-    fn claim(&self, mark: &IdempotencyMark, request_hash: &str, _now: DateTime<Utc>) -> Result<Claim, LedgerError> {
+    fn claim(&self, mark: &IdempotencyMark, request_hash: &str, now: DateTime<Utc>) -> Result<Claim, LedgerError> {
         let mut state = self.lock()?;
-        match state.idempotency.get(mark) {
-            None => {
-                state.idempotency.insert(mark.clone(), (request_hash.to_owned(), None));
-                Ok(Claim::Fresh)
+        let fresh = IdempotencySlot {
+            request_hash: request_hash.to_owned(),
+            token: mark.token,
+            lease_until: now + CLAIM_LEASE,
+            response: None,
+        };
+        let key = (mark.api_key_id, mark.key.clone());
+        let Some(slot) = state.idempotency.get_mut(&key) else {
+            state.idempotency.insert(key, fresh);
+            return Ok(Claim::Fresh);
+        };
+        Ok(match &slot.response {
+            _ if slot.request_hash != request_hash => Claim::Mismatch,
+            Some(response) => Claim::Completed(response.clone()),
+            None if slot.lease_until < now => {
+                *slot = fresh;
+                Claim::Fresh
             }
-            Some((hash, _)) if hash != request_hash => Ok(Claim::Mismatch),
-            Some((_, Some(response))) => Ok(Claim::Completed(response.clone())),
-            Some((_, None)) => Ok(Claim::InFlight),
-        }
+            None => Claim::InFlight {
+                lease_until: slot.lease_until,
+            },
+        })
     }
 
     fn complete(&self, mark: &IdempotencyMark, response: &StoredResponse) -> Result<(), LedgerError> {
-        if let Some(slot) = self.lock()?.idempotency.get_mut(mark) {
-            slot.1 = Some(response.clone());
-        }
+        self.lock()?.claimed_slot(mark)?.response = Some(response.clone());
         Ok(())
     }
 
     fn release(&self, mark: &IdempotencyMark) -> Result<(), LedgerError> {
-        self.lock()?.idempotency.remove(mark);
+        let mut state = self.lock()?;
+        if state.claimed_slot(mark).is_ok() {
+            state.idempotency.remove(&(mark.api_key_id, mark.key.clone()));
+        }
         Ok(())
     }
 }

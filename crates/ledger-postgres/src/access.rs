@@ -5,7 +5,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use ledger_domain::LedgerError;
 use ledger_domain::access::{
-    ApiKey, ApiKeyStore, Claim, IdempotencyMark, IdempotencyStore, Scope, StoredBody, StoredResponse,
+    ApiKey, ApiKeyStore, CLAIM_LEASE, Claim, IdempotencyMark, IdempotencyStore, Scope, StoredBody, StoredResponse,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -33,6 +33,7 @@ struct IdempotencyRow {
     response_status: Option<i32>,
     response_kind: Option<String>,
     response_body: Option<Value>,
+    lease_until: DateTime<Utc>,
 }
 
 fn stored(status: u16, body: &StoredBody) -> (i32, &'static str, Value) {
@@ -42,19 +43,29 @@ fn stored(status: u16, body: &StoredBody) -> (i32, &'static str, Value) {
     }
 }
 
+/// The records of `mark`'s key that `mark`'s claim still holds, unanswered.
+macro_rules! claimed_by {
+    ($mark:expr) => {
+        idempotency_keys::table
+            .filter(idempotency_keys::api_key_id.eq($mark.api_key_id))
+            .filter(idempotency_keys::key.eq(&$mark.key))
+            .filter(idempotency_keys::claim_token.eq($mark.token))
+            .filter(idempotency_keys::response_status.is_null())
+    };
+}
+
 fn set_response(conn: &mut PgConnection, mark: &IdempotencyMark, response: &StoredResponse) -> Result<(), TxError> {
     let (status, kind, body) = stored(response.status, &response.body);
-    diesel::update(
-        idempotency_keys::table
-            .filter(idempotency_keys::api_key_id.eq(mark.api_key_id))
-            .filter(idempotency_keys::key.eq(&mark.key)),
-    )
-    .set((
-        idempotency_keys::response_status.eq(status),
-        idempotency_keys::response_kind.eq(kind),
-        idempotency_keys::response_body.eq(body),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(claimed_by!(mark))
+        .set((
+            idempotency_keys::response_status.eq(status),
+            idempotency_keys::response_kind.eq(kind),
+            idempotency_keys::response_body.eq(body),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(LedgerError::IdempotencyClaimLost.into());
+    }
     Ok(())
 }
 
@@ -115,6 +126,8 @@ impl IdempotencyStore for PostgresLedgerStore {
                     idempotency_keys::key.eq(&mark.key),
                     idempotency_keys::request_hash.eq(request_hash),
                     idempotency_keys::created_at.eq(now),
+                    idempotency_keys::claim_token.eq(mark.token),
+                    idempotency_keys::lease_until.eq(now + CLAIM_LEASE),
                 ))
                 .on_conflict_do_nothing()
                 .execute(conn)?;
@@ -125,6 +138,7 @@ impl IdempotencyStore for PostgresLedgerStore {
                 .filter(idempotency_keys::api_key_id.eq(mark.api_key_id))
                 .filter(idempotency_keys::key.eq(&mark.key))
                 .select(IdempotencyRow::as_select())
+                .for_update()
                 .first(conn)?;
             if row.request_hash != request_hash {
                 return Ok(Claim::Mismatch);
@@ -140,7 +154,23 @@ impl IdempotencyStore for PostgresLedgerStore {
                         };
                         Claim::Completed(StoredResponse { status, body })
                     }
-                    _ => Claim::InFlight,
+                    _ if row.lease_until < now => {
+                        // The claimant died: take its claim over with our token.
+                        diesel::update(
+                            idempotency_keys::table
+                                .filter(idempotency_keys::api_key_id.eq(mark.api_key_id))
+                                .filter(idempotency_keys::key.eq(&mark.key)),
+                        )
+                        .set((
+                            idempotency_keys::claim_token.eq(mark.token),
+                            idempotency_keys::lease_until.eq(now + CLAIM_LEASE),
+                        ))
+                        .execute(conn)?;
+                        Claim::Fresh
+                    }
+                    _ => Claim::InFlight {
+                        lease_until: row.lease_until,
+                    },
                 },
             )
         })
@@ -152,13 +182,9 @@ impl IdempotencyStore for PostgresLedgerStore {
 
     fn release(&self, mark: &IdempotencyMark) -> Result<(), LedgerError> {
         let mut conn = self.conn()?;
-        diesel::delete(
-            idempotency_keys::table
-                .filter(idempotency_keys::api_key_id.eq(mark.api_key_id))
-                .filter(idempotency_keys::key.eq(&mark.key)),
-        )
-        .execute(&mut conn)
-        .map_err(from_diesel)?;
+        diesel::delete(claimed_by!(mark))
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
         Ok(())
     }
 }

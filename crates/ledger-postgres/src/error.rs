@@ -36,10 +36,18 @@ pub(crate) fn from_diesel(e: DieselError) -> LedgerError {
     match &e {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => match info.constraint_name() {
             Some("transactions_ledger_external_id_key") => {
-                LedgerError::Conflict("a transaction with this external_id already exists in this ledger".to_owned())
+                LedgerError::ExternalIdTaken(detail_value(info.details()).unwrap_or_default())
+            }
+            Some("transactions_reverses_id_key") => {
+                match detail_value(info.details()).map(|v| uuid::Uuid::parse_str(&v)) {
+                    Some(Ok(id)) => LedgerError::AlreadyReversed {
+                        id: ledger_domain::TransactionId(id),
+                    },
+                    _ => LedgerError::Conflict("the transaction was already reversed".to_owned()),
+                }
             }
             Some("accounts_ledger_code_key") => {
-                LedgerError::Conflict("an account with this code already exists in this ledger".to_owned())
+                LedgerError::CodeTaken(detail_value(info.details()).unwrap_or_default())
             }
             _ => LedgerError::Conflict("the resource already exists".to_owned()),
         },
@@ -54,6 +62,13 @@ pub(crate) fn from_diesel(e: DieselError) -> LedgerError {
         }
         _ => LedgerError::Unknown(anyhow::Error::new(e)),
     }
+}
+
+/// The second value of a unique violation's detail, `Key (ledger_id, code)=(…, cash:USD) already exists.`
+fn detail_value(detail: Option<&str>) -> Option<String> {
+    let values = detail?.split_once(")=(")?.1;
+    let values = values.rsplit_once(") already exists")?.0;
+    Some(values.split_once(", ").map_or(values, |(_, v)| v).to_owned())
 }
 
 pub(crate) fn pool_error(e: diesel::r2d2::PoolError) -> LedgerError {

@@ -30,35 +30,7 @@ use crate::rows::metadata_value;
 
 /// The statement after the bound parameters (see [`PostingQuery`]), which bind
 /// each value once into the `p` row.
-const POSTING_BODY: &str = "\
-d AS MATERIALIZED ( \
-    SELECT x.* FROM p, unnest(p.d_accounts, p.d_shards, p.pd, p.pc, p.qd, p.qc, p.floors, p.normals) \
-        AS x(account_id, shard, pd, pc, qd, qc, floor, normal) \
-    ORDER BY x.account_id), \
-upd AS ( \
-    UPDATE account_balances b SET \
-        posted_debits = b.posted_debits + d.pd, posted_credits = b.posted_credits + d.pc, \
-        pending_debits = b.pending_debits + d.qd, pending_credits = b.pending_credits + d.qc, \
-        version = b.version + 1 \
-    FROM d WHERE b.account_id = d.account_id AND b.shard = d.shard \
-      AND (d.floor IS NULL OR CASE WHEN d.normal = 'credit' \
-            THEN (b.posted_credits + d.pc) - (b.posted_debits + d.pd) - (b.pending_debits + d.qd) \
-            ELSE (b.posted_debits + d.pd) - (b.posted_credits + d.pc) - (b.pending_credits + d.qc) END >= d.floor) \
-    RETURNING b.account_id), \
-t AS ( \
-    INSERT INTO transactions (id, ledger_id, status, description, metadata, effective_at, external_id, created_at, posted_at) \
-    SELECT p.tx, p.ledger, p.status, p.description, p.metadata, p.effective_at, p.external_id, p.created_at, p.posted_at FROM p), \
-e AS ( \
-    INSERT INTO entries (transaction_id, line, account_id, direction, amount, currency, effective_at) \
-    SELECT p.tx, x.line, x.account_id, x.direction, x.amount, x.currency, p.effective_at \
-    FROM p, unnest(p.lines, p.e_accounts, p.e_directions, p.e_amounts, p.e_currencies) \
-        AS x(line, account_id, direction, amount, currency)), \
-i AS ( \
-    UPDATE idempotency_keys k SET response_status = 201, response_kind = 'transaction', response_body = p.snapshot \
-    FROM p WHERE p.idem_key_id IS NOT NULL AND k.api_key_id = p.idem_key_id AND k.key = p.idem_key) \
-SELECT d.account_id FROM d \
-WHERE d.account_id NOT IN (SELECT account_id FROM upd) \
-  AND ledger_refuse(d.account_id, CASE WHEN d.floor IS NULL THEN 'missing_counters' ELSE 'insufficient_funds' END)";
+pub(crate) const POSTING_BODY: &str = include_str!("sql/posting.sql");
 
 /// The posting statement as a diesel query whose SQL text never changes, so
 /// diesel keeps it prepared per connection (a `sql_query` is re-planned on
@@ -71,6 +43,7 @@ pub(crate) struct PostingQuery {
     metadata: serde_json::Value,
     effective_at: chrono::DateTime<chrono::Utc>,
     external_id: Option<String>,
+    reverses: Option<Uuid>,
     created_at: chrono::DateTime<chrono::Utc>,
     posted_at: Option<chrono::DateTime<chrono::Utc>>,
     lines: Vec<i32>,
@@ -88,6 +61,7 @@ pub(crate) struct PostingQuery {
     normals: Vec<&'static str>,
     idem_key_id: Option<Uuid>,
     idem_key: Option<String>,
+    idem_token: Option<Uuid>,
     snapshot: Option<serde_json::Value>,
 }
 
@@ -112,6 +86,7 @@ impl QueryFragment<Pg> for PostingQuery {
         param!(Jsonb, &self.metadata, "jsonb", "metadata", ", ");
         param!(Timestamptz, &self.effective_at, "timestamptz", "effective_at", ", ");
         param!(Nullable<Text>, &self.external_id, "text", "external_id", ", ");
+        param!(Nullable<SqlUuid>, &self.reverses, "uuid", "reverses", ", ");
         param!(Timestamptz, &self.created_at, "timestamptz", "created_at", ", ");
         param!(Nullable<Timestamptz>, &self.posted_at, "timestamptz", "posted_at", ", ");
         param!(Array<Int4>, &self.lines, "int4[]", "lines", ", ");
@@ -129,6 +104,7 @@ impl QueryFragment<Pg> for PostingQuery {
         param!(Array<Text>, &self.normals, "text[]", "normals", ", ");
         param!(Nullable<SqlUuid>, &self.idem_key_id, "uuid", "idem_key_id", ", ");
         param!(Nullable<Text>, &self.idem_key, "text", "idem_key", ", ");
+        param!(Nullable<SqlUuid>, &self.idem_token, "uuid", "idem_token", ", ");
         param!(Nullable<Jsonb>, &self.snapshot, "jsonb", "snapshot", "), ");
         out.push_sql(POSTING_BODY);
         Ok(())
@@ -179,6 +155,7 @@ pub(crate) fn prepare(
         metadata: metadata_value(transaction.metadata())?,
         effective_at: transaction.effective_at(),
         external_id: transaction.external_id().map(str::to_owned),
+        reverses: transaction.reverses_id().map(|id| id.0),
         created_at: transaction.created_at(),
         posted_at: transaction.posted_at(),
         lines: (0..entries.len()).filter_map(|i| i32::try_from(i).ok()).collect(),
@@ -196,6 +173,7 @@ pub(crate) fn prepare(
         normals,
         idem_key_id: mark.map(|m| m.api_key_id),
         idem_key: mark.map(|m| m.key.clone()),
+        idem_token: mark.map(|m| m.token),
         snapshot,
     })
 }
@@ -227,6 +205,9 @@ fn refusal(e: &diesel::result::Error) -> Option<LedgerError> {
     };
     let rest = info.message().strip_prefix("ledger_refused:")?;
     let (reason, account) = rest.split_once(':')?;
+    if reason == "idempotency_claim_lost" {
+        return Some(LedgerError::IdempotencyClaimLost);
+    }
     let account = AccountId(Uuid::parse_str(account.trim()).ok()?);
     Some(match reason {
         "insufficient_funds" => LedgerError::InsufficientFunds { account_id: account },

@@ -83,6 +83,8 @@ diesel::table! {
         response_kind -> Nullable<Text>,
         response_body -> Nullable<Jsonb>,
         created_at -> Timestamptz,
+        claim_token -> Uuid,
+        lease_until -> Timestamptz,
     }
 }
 

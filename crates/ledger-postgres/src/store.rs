@@ -132,7 +132,7 @@ impl PostgresLedgerStore {
         // the others find the winner's account.
         match self.tx(|conn| Self::insert_account_in(conn, account)) {
             Ok(()) => Ok(account.clone()),
-            Err(LedgerError::Conflict(_)) => self
+            Err(LedgerError::CodeTaken(_)) => self
                 .tx(find)?
                 .ok_or_else(|| LedgerError::Unknown(anyhow::anyhow!("system account {code} vanished"))),
             Err(e) => Err(e),

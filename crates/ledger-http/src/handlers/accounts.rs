@@ -18,7 +18,7 @@ use crate::state::AppState;
 
 /// Opens an account. A user's wallet is a `liability` account (money owed to
 /// the user), usually linked to an identity.
-#[utoipa::path(post, path = "/v1/accounts", tag = "Accounts", request_body = CreateAccountRequest,
+#[utoipa::path(post, path = "/v1/accounts", operation_id = "createAccount", tag = "Accounts", request_body = CreateAccountRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
         (status = 201, description = "Account created", body = AccountResponse),
@@ -66,7 +66,7 @@ pub struct AccountListParams {
 
 /// Lists accounts with their balances, oldest first. Filter by metadata with
 /// `metadata[key]=value` (string values; several filters all apply).
-#[utoipa::path(get, path = "/v1/accounts", tag = "Accounts",
+#[utoipa::path(get, path = "/v1/accounts", operation_id = "listAccounts", tag = "Accounts",
     params(
         AccountListParams,
         ("metadata" = Option<std::collections::HashMap<String, String>>, Query, style = DeepObject, explode,
@@ -115,7 +115,7 @@ pub struct AsOfParams {
 
 /// Reads an account with its posted, pending and available balances — now, or
 /// as of a time.
-#[utoipa::path(get, path = "/v1/accounts/{id}", tag = "Accounts",
+#[utoipa::path(get, path = "/v1/accounts/{id}", operation_id = "getAccount", tag = "Accounts",
     params(("id" = Uuid, Path, description = "Account id"), AsOfParams),
     responses(
         (status = 200, description = "The account and its balances", body = AccountResponse),
@@ -172,7 +172,7 @@ fn statement_cursor(cursor: &str) -> Result<StatementCursor, ApiError> {
 
 /// An account statement: its posted entries in effective order, each with the
 /// posted balance after it.
-#[utoipa::path(get, path = "/v1/accounts/{id}/entries", tag = "Accounts",
+#[utoipa::path(get, path = "/v1/accounts/{id}/entries", operation_id = "listAccountEntries", tag = "Accounts",
     params(("id" = Uuid, Path, description = "Account id"), StatementParams),
     responses(
         (status = 200, description = "A page of statement lines", body = Page<StatementLineResponse>),

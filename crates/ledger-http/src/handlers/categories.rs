@@ -21,7 +21,7 @@ fn render(svc: &Service, category: &Category) -> Result<CategoryResponse, ApiErr
 
 /// Creates a category: a named group of accounts and other categories, e.g.
 /// "User balances" holding every wallet.
-#[utoipa::path(post, path = "/v1/categories", tag = "Categories", request_body = CreateCategoryRequest,
+#[utoipa::path(post, path = "/v1/categories", operation_id = "createCategory", tag = "Categories", request_body = CreateCategoryRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
         (status = 201, description = "Category created", body = CategoryResponse),
@@ -48,7 +48,7 @@ pub async fn create(
 }
 
 /// Adds an account or a category to a category (cycles are refused).
-#[utoipa::path(post, path = "/v1/categories/{id}/members", tag = "Categories", request_body = CategoryMemberDto,
+#[utoipa::path(post, path = "/v1/categories/{id}/members", operation_id = "addCategoryMember", tag = "Categories", request_body = CategoryMemberDto,
     params(("id" = Uuid, Path, description = "Category id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
@@ -78,7 +78,7 @@ pub async fn add_member(
 }
 
 /// Reads a category with its members and aggregate balances.
-#[utoipa::path(get, path = "/v1/categories/{id}", tag = "Categories", params(("id" = Uuid, Path, description = "Category id")),
+#[utoipa::path(get, path = "/v1/categories/{id}", operation_id = "getCategory", tag = "Categories", params(("id" = Uuid, Path, description = "Category id")),
     responses(
         (status = 200, description = "The category", body = CategoryResponse),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
@@ -105,7 +105,7 @@ pub struct CategoryListParams {
 }
 
 /// Lists a ledger's categories with their balances.
-#[utoipa::path(get, path = "/v1/categories", tag = "Categories", params(CategoryListParams),
+#[utoipa::path(get, path = "/v1/categories", operation_id = "listCategories", tag = "Categories", params(CategoryListParams),
     responses(
         (status = 200, description = "A page of categories", body = Page<CategoryResponse>),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),

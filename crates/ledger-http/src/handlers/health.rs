@@ -5,14 +5,14 @@ use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
 /// The process is up.
-#[utoipa::path(get, path = "/health/live", tag = "Operations",
+#[utoipa::path(get, path = "/health/live", operation_id = "getLiveness", tag = "Operations",
     responses((status = 200, description = "Alive", body = HealthResponse)))]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(HealthResponse { status: "ok".into() })
 }
 
 /// The process can reach its database.
-#[utoipa::path(get, path = "/health/ready", tag = "Operations",
+#[utoipa::path(get, path = "/health/ready", operation_id = "getReadiness", tag = "Operations",
     responses(
         (status = 200, description = "Ready", body = HealthResponse),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -24,7 +24,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 }
 
 /// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "Operations",
+#[utoipa::path(get, path = "/metrics", operation_id = "getMetrics", tag = "Operations",
     responses((status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()

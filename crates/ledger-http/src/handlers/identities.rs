@@ -14,7 +14,7 @@ use crate::idempotency;
 use crate::state::AppState;
 
 /// Creates an identity: the person or organisation that owns wallets.
-#[utoipa::path(post, path = "/v1/identities", tag = "Identities", request_body = CreateIdentityRequest,
+#[utoipa::path(post, path = "/v1/identities", operation_id = "createIdentity", tag = "Identities", request_body = CreateIdentityRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
         (status = 201, description = "Identity created", body = IdentityResponse),
@@ -54,7 +54,7 @@ pub struct IdentityListParams {
 }
 
 /// Lists identities, oldest first.
-#[utoipa::path(get, path = "/v1/identities", tag = "Identities", params(IdentityListParams),
+#[utoipa::path(get, path = "/v1/identities", operation_id = "listIdentities", tag = "Identities", params(IdentityListParams),
     responses(
         (status = 200, description = "A page of identities", body = Page<IdentityResponse>),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
@@ -80,7 +80,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 }
 
 /// Reads one identity. Its wallets: `GET /v1/accounts?identity_id=…`.
-#[utoipa::path(get, path = "/v1/identities/{id}", tag = "Identities", params(("id" = Uuid, Path, description = "Identity id")),
+#[utoipa::path(get, path = "/v1/identities/{id}", operation_id = "getIdentity", tag = "Identities", params(("id" = Uuid, Path, description = "Identity id")),
     responses(
         (status = 200, description = "The identity", body = IdentityResponse),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),

@@ -14,7 +14,7 @@ use crate::idempotency;
 use crate::state::AppState;
 
 /// Opens a ledger (a book of accounts). Needs an `admin` key.
-#[utoipa::path(post, path = "/v1/ledgers", tag = "Ledgers", request_body = CreateLedgerRequest,
+#[utoipa::path(post, path = "/v1/ledgers", operation_id = "createLedger", tag = "Ledgers", request_body = CreateLedgerRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
         (status = 201, description = "Ledger created", body = LedgerResponse),
@@ -52,7 +52,7 @@ pub struct LedgerListParams {
 }
 
 /// Lists ledgers, oldest first.
-#[utoipa::path(get, path = "/v1/ledgers", tag = "Ledgers", params(LedgerListParams),
+#[utoipa::path(get, path = "/v1/ledgers", operation_id = "listLedgers", tag = "Ledgers", params(LedgerListParams),
     responses(
         (status = 200, description = "A page of ledgers", body = Page<LedgerResponse>),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
@@ -72,7 +72,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 }
 
 /// Reads one ledger.
-#[utoipa::path(get, path = "/v1/ledgers/{id}", tag = "Ledgers", params(("id" = Uuid, Path, description = "Ledger id")),
+#[utoipa::path(get, path = "/v1/ledgers/{id}", operation_id = "getLedger", tag = "Ledgers", params(("id" = Uuid, Path, description = "Ledger id")),
     responses(
         (status = 200, description = "The ledger", body = LedgerResponse),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),

@@ -13,7 +13,7 @@ use crate::state::AppState;
 
 /// Deposit: money from outside into a wallet. Debits cash (`cash:<CCY>`, created
 /// on first use, or `cash_account_id`), credits the wallet.
-#[utoipa::path(post, path = "/v1/deposits", tag = "Wallet operations", request_body = DepositRequest,
+#[utoipa::path(post, path = "/v1/deposits", operation_id = "createDeposit", tag = "Wallet operations", request_body = DepositRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
         (status = 201, description = "The deposit transaction", body = TransactionResponse),
@@ -42,7 +42,7 @@ pub async fn deposit(
 
 /// In-app transfer: debits the sender's wallet, credits the receiver's. No
 /// money leaves the platform; sender ≠ receiver; same currency.
-#[utoipa::path(post, path = "/v1/transfers", tag = "Wallet operations", request_body = TransferRequest,
+#[utoipa::path(post, path = "/v1/transfers", operation_id = "createTransfer", tag = "Wallet operations", request_body = TransferRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
         (status = 201, description = "The transfer transaction", body = TransactionResponse),
@@ -73,7 +73,7 @@ pub async fn transfer(
 /// fee and `revenue:withdrawal_fees:<CCY>` by the fee (ledger's rate, default
 /// 2%, rounded half-up to the currency's decimals; no revenue entry for a zero
 /// fee).
-#[utoipa::path(post, path = "/v1/withdrawals", tag = "Wallet operations", request_body = WithdrawalRequest,
+#[utoipa::path(post, path = "/v1/withdrawals", operation_id = "createWithdrawal", tag = "Wallet operations", request_body = WithdrawalRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
         (status = 201, description = "The withdrawal transaction", body = TransactionResponse),

@@ -17,7 +17,7 @@ use crate::state::AppState;
 
 /// Posts a multi-leg journal entry: at least two entries, debits = credits in
 /// every currency, every account in the ledger.
-#[utoipa::path(post, path = "/v1/transactions", tag = "Transactions", request_body = CreateTransactionRequest,
+#[utoipa::path(post, path = "/v1/transactions", operation_id = "createTransaction", tag = "Transactions", request_body = CreateTransactionRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
         (status = 201, description = "Transaction stored (posted or pending)", body = TransactionResponse),
@@ -66,7 +66,7 @@ pub struct TransactionListParams {
 
 /// Lists transactions, oldest first, with filters; `metadata[key]=value`
 /// filters by metadata (e.g. `metadata[transaction_type]=withdrawal`).
-#[utoipa::path(get, path = "/v1/transactions", tag = "Transactions",
+#[utoipa::path(get, path = "/v1/transactions", operation_id = "listTransactions", tag = "Transactions",
     params(
         TransactionListParams,
         ("metadata" = Option<std::collections::HashMap<String, String>>, Query, style = DeepObject, explode,
@@ -102,7 +102,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 }
 
 /// Reads one transaction.
-#[utoipa::path(get, path = "/v1/transactions/{id}", tag = "Transactions",
+#[utoipa::path(get, path = "/v1/transactions/{id}", operation_id = "getTransaction", tag = "Transactions",
     params(("id" = Uuid, Path, description = "Transaction id")),
     responses(
         (status = 200, description = "The transaction", body = TransactionResponse),
@@ -117,7 +117,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<Http
 }
 
 /// Posts a pending transaction (e.g. the ACH deposit cleared).
-#[utoipa::path(post, path = "/v1/transactions/{id}/post", tag = "Transactions",
+#[utoipa::path(post, path = "/v1/transactions/{id}/post", operation_id = "postTransaction", tag = "Transactions",
     params(("id" = Uuid, Path, description = "Transaction id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
@@ -159,7 +159,7 @@ async fn transition(
 }
 
 /// Archives a pending transaction: the hold is released, no money moves.
-#[utoipa::path(post, path = "/v1/transactions/{id}/archive", tag = "Transactions",
+#[utoipa::path(post, path = "/v1/transactions/{id}/archive", operation_id = "archiveTransaction", tag = "Transactions",
     params(("id" = Uuid, Path, description = "Transaction id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
@@ -182,7 +182,7 @@ pub async fn archive(
 
 /// Reverses a posted transaction: a new posted transaction with every
 /// direction swapped, linked both ways. At most once.
-#[utoipa::path(post, path = "/v1/transactions/{id}/reverse", tag = "Transactions",
+#[utoipa::path(post, path = "/v1/transactions/{id}/reverse", operation_id = "reverseTransaction", tag = "Transactions",
     params(("id" = Uuid, Path, description = "Transaction id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     responses(
