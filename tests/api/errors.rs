@@ -193,6 +193,7 @@ async fn an_oversized_body_is_a_413() {
         .client
         .post(format!("{}/v1/ledgers", app.address))
         .insert_header(("Authorization", format!("Bearer {}", app.admin_key)))
+        .insert_header(("Content-Type", "application/json"))
         .send_stream(futures_util::stream::iter(chunks))
         .await
         .unwrap();

@@ -88,12 +88,12 @@ impl TestApp {
         for (name, value) in headers {
             req = req.insert_header((*name, *value));
         }
+        let typed = headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+        if body.is_some() && !typed {
+            req = req.insert_header(("Content-Type", "application/json"));
+        }
         let mut res = match body {
-            Some(b) => req
-                .insert_header(("Content-Type", "application/json"))
-                .send_body(b)
-                .await
-                .unwrap(),
+            Some(b) => req.send_body(b).await.unwrap(),
             None => req.send().await.unwrap(),
         };
         let raw = res.body().limit(50 * 1024 * 1024).await.unwrap().to_vec();

@@ -94,3 +94,48 @@ async fn a_reversal_under_one_key_happens_once() {
     assert_eq!(app.transaction_count(&ledger).await, 2);
     assert_eq!(app.balance(&w, "posted").await, "0.00");
 }
+
+/// The server died between claiming a key and posting (simulated at the port:
+/// a claim that nobody will ever answer). The client's retry with the same key
+/// and body waits for the dead claim's lease to run out, takes it over, and the
+/// deposit is stored exactly once; a further retry replays it.
+#[actix_web::test]
+async fn a_retry_completes_a_payment_whose_first_attempt_died_after_claiming_its_key() {
+    use ledger_domain::access::{ApiKeyStore, CLAIM_LEASE, Claim, IdempotencyMark, IdempotencyStore};
+    let app = spawn_app().await;
+    let ledger = app.ledger().await;
+    let w = app.wallet(&ledger, "w").await;
+    let body = json!({"ledger_id": ledger, "wallet_id": w, "amount": "7.00", "currency": "USD"});
+    let store = app.db.store(1);
+    let key = store
+        .find_api_key(&ledger_http::auth::hash_key(&app.admin_key))
+        .unwrap()
+        .unwrap();
+    let hash = ledger_http::extract::request_fingerprint("POST", "/v1/deposits", body.to_string().as_bytes());
+    // the dead attempt claimed the key 1 s before its lease would end
+    let claimed_at =
+        ledger_domain::ports::truncate_to_micros(chrono::Utc::now()) - CLAIM_LEASE + chrono::TimeDelta::seconds(1);
+    let dead = IdempotencyMark {
+        api_key_id: key.id,
+        key: "pay-7".into(),
+        token: uuid::Uuid::now_v7(),
+    };
+    assert_eq!(store.claim(&dead, &hash, claimed_at).unwrap(), Claim::Fresh);
+
+    let started = std::time::Instant::now();
+    let retry = app.post_with_key("/v1/deposits", body.clone(), "pay-7").await;
+    assert_eq!(retry.status, 201, "{}", retry.body);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(500),
+        "waited for the lease"
+    );
+    let again = app.post_with_key("/v1/deposits", body, "pay-7").await;
+    assert_eq!((again.status, &again.raw), (201, &retry.raw));
+    assert_eq!(again.headers.get("Idempotent-Replayed").unwrap(), "true");
+    assert_eq!(app.transaction_count(&ledger).await, 1);
+    assert_eq!(app.balance(&w, "posted").await, "7.00");
+    // the stored transaction is the one answered
+    let id = retry.body["id"].as_str().unwrap();
+    let stored = app.get(&format!("/v1/transactions/{id}")).await;
+    assert_eq!(stored.body, retry.body);
+}

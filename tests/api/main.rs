@@ -5,6 +5,7 @@
 
 mod docs;
 mod errors;
+mod findings;
 mod flows;
 mod helpers;
 mod idempotency;

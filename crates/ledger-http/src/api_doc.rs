@@ -1,11 +1,16 @@
 //! The OpenAPI 3.1 document, generated from the handlers and DTOs. The
 //! committed `openapi/openapi.json` must equal [`openapi_json`] (a test checks).
 
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use crate::dto::*;
-use crate::error::{FieldError, Problem};
+use crate::error::{FieldError, Problem, ProblemType};
 use crate::handlers::{accounts, categories, health, identities, ledgers, operations, transactions};
 
 struct BearerAuth;
@@ -25,6 +30,136 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The problem types a route answers besides the ones every route of its kind
+/// does (validation, not found, auth, …): what its 409 and 422 examples show.
+fn route_problems(operation_id: &str) -> &'static [ProblemType] {
+    use ProblemType as P;
+    match operation_id {
+        "createAccount" => &[P::CodeTaken, P::IdempotencyKeyInFlight, P::IdempotencyKeyReused],
+        "createTransaction" => &[
+            P::ExternalIdTaken,
+            P::IdempotencyKeyInFlight,
+            P::InsufficientFunds,
+            P::UnbalancedTransaction,
+            P::CurrencyMismatch,
+            P::IdempotencyKeyReused,
+        ],
+        "createDeposit" | "createTransfer" | "createWithdrawal" => &[
+            P::ExternalIdTaken,
+            P::SystemAccountMismatch,
+            P::IdempotencyKeyInFlight,
+            P::InsufficientFunds,
+            P::NotAWallet,
+            P::CurrencyMismatch,
+            P::IdempotencyKeyReused,
+        ],
+        "postTransaction" => &[P::InvalidTransition, P::InsufficientFunds],
+        "archiveTransaction" => &[P::InvalidTransition],
+        "reverseTransaction" => &[
+            P::AlreadyReversed,
+            P::InvalidTransition,
+            P::IdempotencyKeyInFlight,
+            P::InsufficientFunds,
+            P::IdempotencyKeyReused,
+        ],
+        "createLedger" | "createIdentity" | "createCategory" | "addCategoryMember" => {
+            &[P::IdempotencyKeyInFlight, P::IdempotencyKeyReused]
+        }
+        _ => &[],
+    }
+}
+
+/// Every error response shows examples of exactly the problem types that
+/// route answers with that status; every `/v1` route documents 500 and 503,
+/// and every route with a body 415.
+struct ErrorResponses;
+
+fn problem_response(description: &str, kinds: &[ProblemType]) -> Response {
+    let mut content = ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem"))));
+    for kind in kinds {
+        content = content.examples_from_iter([(
+            kind.as_str(),
+            ExampleBuilder::new()
+                .summary(kind.title())
+                .value(serde_json::to_value(kind.example()).ok())
+                .build(),
+        )]);
+    }
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/problem+json", content.build())
+        .build()
+}
+
+fn document_errors(path: &str, op: &mut Operation) {
+    let id = op.operation_id.clone().unwrap_or_default();
+    let responses = &mut op.responses.responses;
+    if path.starts_with("/v1") {
+        responses.entry("500".to_owned()).or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description("Internal error (logged; never shown)")
+                    .build(),
+            )
+        });
+        responses.entry("503".to_owned()).or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description("The database is unavailable; retry later")
+                    .build(),
+            )
+        });
+    }
+    if op.request_body.is_some() {
+        responses.entry("415".to_owned()).or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description("The body is not `application/json`")
+                    .build(),
+            )
+        });
+    }
+    for (status, response) in responses.iter_mut() {
+        let Ok(code) = status.parse::<u16>() else { continue };
+        if code < 400 {
+            continue;
+        }
+        let RefOr::T(r) = response else { continue };
+        let kinds: Vec<ProblemType> = ProblemType::ALL
+            .into_iter()
+            .filter(|k| k.status().as_u16() == code)
+            .filter(|k| {
+                let specific = route_problems(&id);
+                match code {
+                    409 => specific.contains(k),
+                    422 => *k == ProblemType::Validation || specific.contains(k),
+                    _ => true,
+                }
+            })
+            .collect();
+        *r = problem_response(&r.description, &kinds);
+    }
+}
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                document_errors(path, op);
+            }
+        }
     }
 }
 
@@ -61,8 +196,9 @@ impl Modify for BearerAuth {
         TransactionStatusDto, InitialStatusDto,
         DepositRequest, TransferRequest, WithdrawalRequest, OperationFields,
         HealthResponse,
+        LedgerPage, IdentityPage, AccountPage, StatementPage, CategoryPage, TransactionPage,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorResponses),
     tags(
         (name = "Ledgers", description = "Books of accounts; nothing crosses ledgers."),
         (name = "Identities", description = "People and organisations that own wallets."),

@@ -820,6 +820,29 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// The documented shape of each list: a named page type whose items
+/// reference the same schema as a single read (generated clients get one
+/// model per concept). Serialised by [`Page`].
+macro_rules! page_schemas {
+    ($($page:ident => $item:ident),* $(,)?) => {$(
+        #[doc = concat!("A page of `", stringify!($item), "`. Pass `next_cursor` as `cursor` for the next page; `null` means this is the last page.")]
+        #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+        pub struct $page {
+            pub data: Vec<$item>,
+            pub next_cursor: Option<String>,
+        }
+    )*};
+}
+
+page_schemas!(
+    LedgerPage => LedgerResponse,
+    IdentityPage => IdentityResponse,
+    AccountPage => AccountResponse,
+    StatementPage => StatementLineResponse,
+    CategoryPage => CategoryResponse,
+    TransactionPage => TransactionResponse,
+);
+
 /// Liveness and readiness.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct HealthResponse {

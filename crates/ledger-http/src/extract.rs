@@ -25,10 +25,15 @@ pub struct ApiJson<T> {
 }
 
 pub fn fingerprint(req: &HttpRequest, body: &[u8]) -> String {
+    request_fingerprint(req.method().as_str(), req.path(), body)
+}
+
+/// What identifies a request for idempotency: its method, path and body bytes.
+pub fn request_fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     let mut h = Sha256::new();
-    h.update(req.method().as_str().as_bytes());
+    h.update(method.as_bytes());
     h.update(b" ");
-    h.update(req.path().as_bytes());
+    h.update(path.as_bytes());
     h.update(b"\n");
     h.update(body);
     hex::encode(h.finalize())
@@ -61,24 +66,75 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// Whether the request declares a JSON body (`application/json`, any
+/// parameters such as `charset=utf-8`).
+fn declares_json(req: &HttpRequest) -> bool {
+    use actix_web::HttpMessage;
+    matches!(req.mime_type(), Ok(Some(m)) if m.type_() == "application" && m.subtype() == "json" && m.suffix().is_none())
+}
+
+/// Reads at most [`MAX_BODY_BYTES`], whether the body declares its length or
+/// arrives chunked.
+async fn read_body(mut payload: Payload) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::malformed(format!("cannot read the body: {e}")))?;
+        if body.len().saturating_add(chunk.len()) > MAX_BODY_BYTES {
+            return Err(ApiError::too_large(MAX_BODY_BYTES));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The body of an action (post, archive, reverse): none, or an empty JSON
+/// object. Anything else is refused, so a client that believes it sends
+/// parameters learns that they would be ignored.
+#[derive(Debug)]
+pub struct EmptyBody;
+
+impl FromRequest for EmptyBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = declares_json(req);
+        let payload = payload.take();
+        Box::pin(async move {
+            let body = read_body(payload).await?;
+            if body.is_empty() {
+                return Ok(EmptyBody);
+            }
+            if !json {
+                return Err(ApiError::unsupported_media_type());
+            }
+            let value: serde_json::Map<String, serde_json::Value> = parse_json(&body)?;
+            if !value.is_empty() {
+                return Err(ApiError::validation(
+                    "body",
+                    "this action takes no parameters: send no body or `{}`",
+                ));
+            }
+            Ok(EmptyBody)
+        })
+    }
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
-    /// Reads at most [`MAX_BODY_BYTES`], whether the body declares its length
-    /// or arrives chunked, then parses it.
+    /// Reads at most [`MAX_BODY_BYTES`] of a body declared as
+    /// `application/json` (415 otherwise), then parses it.
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let mut payload = payload.take();
+        let json = declares_json(&req);
+        let payload = payload.take();
         Box::pin(async move {
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::malformed(format!("cannot read the body: {e}")))?;
-                if body.len().saturating_add(chunk.len()) > MAX_BODY_BYTES {
-                    return Err(ApiError::too_large(MAX_BODY_BYTES));
-                }
-                body.extend_from_slice(&chunk);
+            if !json {
+                return Err(ApiError::unsupported_media_type());
             }
+            let body = read_body(payload).await?;
             let value = parse_json(&body)?;
             Ok(ApiJson {
                 value,

@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::dto::TransactionResponse;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemType};
 use crate::state::{AppState, Service};
 
 pub const HEADER: &str = "Idempotency-Key";
@@ -132,9 +132,7 @@ where
             Claim::Completed(stored) => return replay(stored),
             Claim::Mismatch => {
                 return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
-                    "Idempotency key reused",
+                    ProblemType::IdempotencyKeyReused,
                     "this Idempotency-Key was used with a different request",
                 ));
             }
@@ -149,13 +147,11 @@ where
 }
 
 /// The problem type of a key whose request is still running.
-const IN_FLIGHT: &str = "idempotency_key_in_flight";
+const IN_FLIGHT: ProblemType = ProblemType::IdempotencyKeyInFlight;
 
 fn in_flight() -> ApiError {
     ApiError::new(
-        StatusCode::CONFLICT,
         IN_FLIGHT,
-        "Idempotency key in flight",
         "a request with this Idempotency-Key is still in progress; retry it later",
     )
 }

@@ -1,11 +1,6 @@
 //! `wallet-ledger`: the composition root. Only wiring lives here.
-//!
-//! Subcommands:
-//!   serve                                    run the HTTP server (default)
-//!   migrate                                  apply pending migrations and exit
-//!   create-api-key [--name N] [--scope S]    print a new key (shown once)
-//!   dev-key FILE                             print the key in FILE, creating an admin key if FILE is missing or stale
-//!   openapi                                  print the OpenAPI document
+//! `wallet-ledger --help` lists the subcommands; none needs a database to
+//! print its help.
 
 mod config;
 
@@ -44,11 +39,61 @@ fn connect(config: &Config) -> anyhow::Result<PostgresLedgerStore> {
     Ok(PostgresLedgerStore::new(pool))
 }
 
-fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
+/// Wallet Ledger: a double-entry ledger service for digital wallets.
+///
+/// Configuration comes from the environment: DATABASE_URL (required by every
+/// command that touches the database), BIND_ADDRESS (default 127.0.0.1:8080),
+/// DB_POOL_SIZE (16), HTTP_WORKERS (one per core), LOG_FORMAT (pretty|json),
+/// RUST_LOG.
+#[derive(Debug, clap::Parser)]
+#[command(name = "wallet-ledger", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Run the HTTP server: REST API under /v1, Swagger UI at /docs/ (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an API key and print its secret (shown once; only a hash is stored).
+    CreateApiKey {
+        /// A name to recognise the key by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// What the key may do.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Admin)]
+        scope: ScopeArg,
+    },
+    /// Print the admin key kept in FILE, creating one if FILE is missing or its key is unknown (used by `make run`).
+    DevKey {
+        /// Where the development key is kept.
+        file: std::path::PathBuf,
+    },
+    /// Print the OpenAPI 3.1 document (what openapi/openapi.json holds).
+    Openapi,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ScopeArg {
+    /// Reads only.
+    Read,
+    /// Reads and writes inside existing ledgers.
+    Write,
+    /// Everything, including opening ledgers.
+    Admin,
+}
+
+impl From<ScopeArg> for Scope {
+    fn from(s: ScopeArg) -> Self {
+        match s {
+            ScopeArg::Read => Scope::Read,
+            ScopeArg::Write => Scope::Write,
+            ScopeArg::Admin => Scope::Admin,
+        }
+    }
 }
 
 fn create_key(store: &PostgresLedgerStore, name: &str, scope: Scope) -> anyhow::Result<String> {
@@ -81,34 +126,29 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = args.first().map(String::as_str).unwrap_or("serve");
-    if command == "openapi" {
+    let cli = <Cli as clap::Parser>::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
         print!("{}", ledger_http::openapi_json());
         return Ok(());
     }
     let config = Config::from_env()?;
     init_telemetry(config.log_format);
     match command {
-        "serve" => serve(config).await,
-        "migrate" => {
+        Command::Openapi => Ok(()),
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
             connect(&config)?;
             Ok(())
         }
-        "create-api-key" => {
+        Command::CreateApiKey { name, scope } => {
             let store = connect(&config)?;
-            let scope = flag(&args, "--scope").unwrap_or_else(|| "admin".to_owned());
-            let scope = Scope::parse(&scope).ok_or_else(|| anyhow::anyhow!("--scope is read, write or admin"))?;
-            let name = flag(&args, "--name").unwrap_or_else(|| "cli".to_owned());
-            println!("{}", create_key(&store, &name, scope)?);
+            println!("{}", create_key(&store, &name, scope.into())?);
             Ok(())
         }
-        "dev-key" => {
-            let file = args
-                .get(1)
-                .ok_or_else(|| anyhow::anyhow!("usage: wallet-ledger dev-key FILE"))?;
+        Command::DevKey { file } => {
             let store = connect(&config)?;
-            let existing = std::fs::read_to_string(file).ok().map(|s| s.trim().to_owned());
+            let existing = std::fs::read_to_string(&file).ok().map(|s| s.trim().to_owned());
             if let Some(secret) = existing
                 && store.find_api_key(&hash_key(&secret))?.is_some()
             {
@@ -116,10 +156,9 @@ async fn main() -> anyhow::Result<()> {
                 return Ok(());
             }
             let secret = create_key(&store, "development (make run)", Scope::Admin)?;
-            std::fs::write(file, format!("{secret}\n")).with_context(|| format!("cannot write {file}"))?;
+            std::fs::write(&file, format!("{secret}\n")).with_context(|| format!("cannot write {}", file.display()))?;
             println!("{secret}");
             Ok(())
         }
-        other => anyhow::bail!("unknown command `{other}`: serve | migrate | create-api-key | dev-key | openapi"),
     }
 }

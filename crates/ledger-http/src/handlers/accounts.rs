@@ -73,7 +73,7 @@ pub struct AccountListParams {
             description = "`metadata[key]=value`: only accounts whose metadata has that string value"),
     ),
     responses(
-        (status = 200, description = "A page of accounts", body = Page<AccountResponse>),
+        (status = 200, description = "A page of accounts", body = crate::dto::AccountPage),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
     ),
@@ -175,7 +175,7 @@ fn statement_cursor(cursor: &str) -> Result<StatementCursor, ApiError> {
 #[utoipa::path(get, path = "/v1/accounts/{id}/entries", operation_id = "listAccountEntries", tag = "Accounts",
     params(("id" = Uuid, Path, description = "Account id"), StatementParams),
     responses(
-        (status = 200, description = "A page of statement lines", body = Page<StatementLineResponse>),
+        (status = 200, description = "A page of statement lines", body = crate::dto::StatementPage),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),

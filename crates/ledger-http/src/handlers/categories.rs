@@ -107,7 +107,7 @@ pub struct CategoryListParams {
 /// Lists a ledger's categories with their balances.
 #[utoipa::path(get, path = "/v1/categories", operation_id = "listCategories", tag = "Categories", params(CategoryListParams),
     responses(
-        (status = 200, description = "A page of categories", body = Page<CategoryResponse>),
+        (status = 200, description = "A page of categories", body = crate::dto::CategoryPage),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
     ),

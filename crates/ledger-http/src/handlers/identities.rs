@@ -56,7 +56,7 @@ pub struct IdentityListParams {
 /// Lists identities, oldest first.
 #[utoipa::path(get, path = "/v1/identities", operation_id = "listIdentities", tag = "Identities", params(IdentityListParams),
     responses(
-        (status = 200, description = "A page of identities", body = Page<IdentityResponse>),
+        (status = 200, description = "A page of identities", body = crate::dto::IdentityPage),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
     ),

@@ -54,7 +54,7 @@ pub struct LedgerListParams {
 /// Lists ledgers, oldest first.
 #[utoipa::path(get, path = "/v1/ledgers", operation_id = "listLedgers", tag = "Ledgers", params(LedgerListParams),
     responses(
-        (status = 200, description = "A page of ledgers", body = Page<LedgerResponse>),
+        (status = 200, description = "A page of ledgers", body = crate::dto::LedgerPage),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
     ),

@@ -11,7 +11,7 @@ use super::{read, rendered};
 use crate::auth::Caller;
 use crate::dto::{CreateTransactionRequest, Page, TransactionResponse, TransactionStatusDto};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, decode_id_cursor, fingerprint, next_id_cursor, page_limit, parse_query};
+use crate::extract::{ApiJson, EmptyBody, decode_id_cursor, fingerprint, next_id_cursor, page_limit, parse_query};
 use crate::idempotency::{self, Outcome};
 use crate::state::AppState;
 
@@ -73,7 +73,7 @@ pub struct TransactionListParams {
             description = "`metadata[key]=value`: only transactions whose metadata has that string value"),
     ),
     responses(
-        (status = 200, description = "A page of transactions", body = Page<TransactionResponse>),
+        (status = 200, description = "A page of transactions", body = crate::dto::TransactionPage),
         (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
     ),
@@ -134,6 +134,7 @@ pub async fn post(
     req: HttpRequest,
     caller: web::ReqData<Caller>,
     id: web::Path<Uuid>,
+    _none: EmptyBody,
 ) -> Result<HttpResponse, ApiError> {
     transition(state, req, caller, id, TransactionStatus::Posted).await
 }
@@ -176,6 +177,7 @@ pub async fn archive(
     req: HttpRequest,
     caller: web::ReqData<Caller>,
     id: web::Path<Uuid>,
+    _none: EmptyBody,
 ) -> Result<HttpResponse, ApiError> {
     transition(state, req, caller, id, TransactionStatus::Archived).await
 }
@@ -199,6 +201,7 @@ pub async fn reverse(
     req: HttpRequest,
     caller: web::ReqData<Caller>,
     id: web::Path<Uuid>,
+    _none: EmptyBody,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
     let fp = fingerprint(&req, b"");
