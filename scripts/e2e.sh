@@ -5,6 +5,7 @@
 #   tests/browser/run.sh       Swagger UI in headless Chromium (Playwright)
 #   tests/pyclient/run.sh      a Python client generated from openapi/openapi.json
 #   tests/schemathesis/run.sh  schemathesis --checks all, bounded
+#   tests/readme/run.sh        the README's curl walk-through, pasted as is
 #
 #   scripts/e2e.sh             all suites
 #   scripts/e2e.sh browser     only the named ones
@@ -18,7 +19,7 @@ cd "$ROOT"
 source "$ROOT/scripts/ports.sh"
 
 suites=("$@")
-[[ ${#suites[@]} -gt 0 ]] || suites=(browser)
+[[ ${#suites[@]} -gt 0 ]] || suites=(browser readme)
 
 server="$(scripts/db.sh up)"
 db="wl_e2e_$$"
