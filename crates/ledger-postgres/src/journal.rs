@@ -57,17 +57,10 @@ struct LockedCounter {
 fn settle(conn: &mut PgConnection, before: Option<&Transaction>, after: &Transaction) -> Result<(), TxError> {
     let deltas: BTreeMap<AccountId, BalanceCounters> = counter_deltas(before, after);
     let ids: Vec<Uuid> = deltas.keys().map(|a| a.0).collect();
-    let locked: Vec<LockedCounter> = sql_query(
-        "SELECT b.account_id, b.shard, a.normal_balance, a.overdraft_limit, \
-                b.posted_debits, b.posted_credits, b.pending_debits, b.pending_credits \
-         FROM account_balances b JOIN accounts a ON a.id = b.account_id \
-         WHERE b.account_id = ANY($1) \
-           AND b.shard = CASE WHEN a.overdraft_limit IS NULL THEN $2 ELSE 0 END \
-         ORDER BY b.account_id FOR UPDATE OF b",
-    )
-    .bind::<Array<SqlUuid>, _>(&ids)
-    .bind::<Int2, _>(shard_for(after.id()))
-    .load(conn)?;
+    let locked: Vec<LockedCounter> = sql_query(include_str!("sql/lock_counters.sql"))
+        .bind::<Array<SqlUuid>, _>(&ids)
+        .bind::<Int2, _>(shard_for(after.id()))
+        .load(conn)?;
     if locked.len() != deltas.len() {
         return Err(LedgerError::Unknown(anyhow::anyhow!(
             "counter rows missing: {} of {} accounts",
@@ -101,22 +94,14 @@ fn settle(conn: &mut PgConnection, before: Option<&Transaction>, after: &Transac
         qc.push(delta.pending_credits.clone());
     }
     let locked_ids: Vec<Uuid> = locked.iter().map(|r| r.account_id).collect();
-    sql_query(
-        "UPDATE account_balances b SET \
-            posted_debits = b.posted_debits + d.pd, posted_credits = b.posted_credits + d.pc, \
-            pending_debits = b.pending_debits + d.qd, pending_credits = b.pending_credits + d.qc, \
-            version = b.version + 1 \
-         FROM unnest($1::uuid[], $2::int2[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[]) \
-              AS d(account_id, shard, pd, pc, qd, qc) \
-         WHERE b.account_id = d.account_id AND b.shard = d.shard",
-    )
-    .bind::<Array<SqlUuid>, _>(&locked_ids)
-    .bind::<Array<Int2>, _>(&shards)
-    .bind::<Array<Numeric>, _>(&pd)
-    .bind::<Array<Numeric>, _>(&pc)
-    .bind::<Array<Numeric>, _>(&qd)
-    .bind::<Array<Numeric>, _>(&qc)
-    .execute(conn)?;
+    sql_query(include_str!("sql/apply_counters.sql"))
+        .bind::<Array<SqlUuid>, _>(&locked_ids)
+        .bind::<Array<Int2>, _>(&shards)
+        .bind::<Array<Numeric>, _>(&pd)
+        .bind::<Array<Numeric>, _>(&pc)
+        .bind::<Array<Numeric>, _>(&qd)
+        .bind::<Array<Numeric>, _>(&qc)
+        .execute(conn)?;
     Ok(())
 }
 
