@@ -146,6 +146,20 @@ fn document_errors(path: &str, op: &mut Operation) {
 
 impl Modify for ErrorResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut table = String::from(
+            "\n\n### Problem types\n\nEvery error is an `application/problem+json` document whose `type` is one of:\n\n\
+             | type | status | title |\n|---|---:|---|\n",
+        );
+        for kind in ProblemType::ALL {
+            table.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                kind.as_str(),
+                kind.status().as_u16(),
+                kind.title()
+            ));
+        }
+        let description = openapi.info.description.get_or_insert_with(String::new);
+        description.push_str(&table);
         for (path, item) in openapi.paths.paths.iter_mut() {
             for op in [
                 &mut item.get,
