@@ -163,6 +163,9 @@ macro_rules! contract_tests {
             a_dead_claim_is_taken_over_by_a_retry_that_posts_once,
             every_write_reads_back_as_answered,
             wallet_operations_refuse_accounts_that_are_not_wallets,
+            allow_overdraft_belongs_to_one_posting_only,
+            a_pending_transaction_posts_in_parts,
+            accounts_and_transactions_are_found_by_code_and_external_id,
             api_keys_are_found_by_hash_only
         );
     };

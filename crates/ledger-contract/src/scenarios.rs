@@ -1211,3 +1211,218 @@ fn withdraw_all_fees<S: LedgerStore>(svc: &Service<S>, l: &Ledger, w: AccountId)
     // creates revenue:withdrawal_fees:USD
     svc.withdraw(withdrawal_op(l, w, "10.00")).unwrap();
 }
+
+fn available<S: LedgerStore>(svc: &Service<S>, id: AccountId) -> BigDecimal {
+    svc.get_account(id).unwrap().balances().available.amount
+}
+
+/// `overdraft_allowed` lets the named accounts of one posting pass their limit;
+/// the next posting without it is refused again, and an account outside the
+/// transaction cannot be named.
+pub fn allow_overdraft_belongs_to_one_posting_only<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let (a, b) = (wallet(&svc, &l, "a"), wallet(&svc, &l, "b"));
+    let line = |id, direction, amount: &str| EntryDraft {
+        account_id: id,
+        direction,
+        amount: dec(amount),
+        currency: None,
+    };
+    let draft = |allowed: Vec<AccountId>| TransactionDraft {
+        entries: vec![
+            line(a.id, Direction::Debit, "30.00"),
+            line(b.id, Direction::Credit, "30.00"),
+        ],
+        overdraft_allowed: allowed.into_iter().collect(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        svc.create_transaction(l.id, draft(vec![]), None),
+        Err(LedgerError::InsufficientFunds { .. })
+    ));
+    // allowing the other account does not help
+    assert!(matches!(
+        svc.create_transaction(l.id, draft(vec![b.id]), None),
+        Err(LedgerError::InsufficientFunds { .. })
+    ));
+    let t = svc.create_transaction(l.id, draft(vec![a.id]), None).unwrap();
+    assert_eq!(svc.get_transaction(t.id()).unwrap(), t);
+    assert_eq!(posted(&svc, a.id), "-30.00");
+    assert_eq!(
+        svc.get_account(a.id).unwrap().overdraft_limit,
+        Some(dec("0")),
+        "the limit itself is unchanged"
+    );
+    // the permission was this posting's only
+    let mut op = transfer_op(&l, a.id, b.id, "0.01");
+    assert!(matches!(
+        svc.transfer(op.clone()),
+        Err(LedgerError::InsufficientFunds { .. })
+    ));
+    op.options.overdraft_allowed = true;
+    svc.transfer(op).unwrap();
+    assert_eq!(posted(&svc, a.id), "-30.01");
+    let stranger = wallet(&svc, &l, "c");
+    assert!(matches!(
+        svc.create_transaction(l.id, draft(vec![stranger.id]), None),
+        Err(LedgerError::Validation { .. })
+    ));
+    // (a is below its limit by permission: the limit invariant does not apply)
+    assert_eq!(posted(&svc, b.id), "30.01");
+}
+
+/// A hold posted in parts: balances exact after every step, each step read
+/// back, the remainder posted or released, nothing posted twice.
+pub fn a_pending_transaction_posts_in_parts<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let (a, b) = (wallet(&svc, &l, "a"), wallet(&svc, &l, "b"));
+    deposit(&svc, &l, a.id, "100.00");
+    let mut op = transfer_op(&l, a.id, b.id, "60.00");
+    op.options = pending();
+    op.options.external_id = Some("hold-1".into());
+    let hold = svc.transfer(op).unwrap();
+    assert_eq!(available(&svc, a.id), dec("40.00"));
+    let part = |amount: &str| {
+        vec![
+            (a.id, Direction::Debit, dec(amount)),
+            (b.id, Direction::Credit, dec(amount)),
+        ]
+    };
+
+    let before = accounts_by_id(&svc, &l);
+    let first = svc.partial_post_transaction(hold.id(), part("25.00"), None).unwrap();
+    assert_eq!(first.status(), TransactionStatus::Posted);
+    assert_eq!(first.partial_of(), Some(hold.id()));
+    assert_eq!(svc.get_transaction(first.id()).unwrap(), first);
+    assert_eq!(
+        svc.get_transaction(hold.id()).unwrap().status(),
+        TransactionStatus::Archived
+    );
+    let rest = svc.current_hold(hold.id()).unwrap().unwrap();
+    assert_eq!(
+        (rest.status(), rest.partial_of()),
+        (TransactionStatus::Pending, Some(hold.id()))
+    );
+    assert_eq!(rest.entries()[0].amount, dec("35.00"));
+    let after = accounts_by_id(&svc, &l);
+    assert_eq!(after[&a.id].balances().posted.amount, dec("75.00"));
+    assert_eq!(
+        after[&a.id].balances().available.amount,
+        dec("40.00"),
+        "still held: 35.00"
+    );
+    assert_eq!(after[&b.id].balances().posted.amount, dec("25.00"));
+    assert_eq!(after[&b.id].balances().pending.amount, dec("60.00"));
+    // three stored changes touch it: the hold archived, the part posted, the rest held
+    assert_eq!(after[&a.id].version, before[&a.id].version + 3);
+    // the original's reference still finds it
+    assert_eq!(
+        svc.find_transaction_by_external_id(l.id, "hold-1")
+            .unwrap()
+            .unwrap()
+            .id(),
+        hold.id()
+    );
+
+    // the original is no longer pending; more than is held is refused
+    assert!(matches!(
+        svc.partial_post_transaction(hold.id(), part("1.00"), None),
+        Err(LedgerError::InvalidTransition { .. })
+    ));
+    let snapshot = accounts_by_id(&svc, &l);
+    assert!(matches!(
+        svc.partial_post_transaction(rest.id(), part("35.01"), None),
+        Err(LedgerError::Validation { .. })
+    ));
+    assert!(matches!(
+        svc.partial_post_transaction(
+            rest.id(),
+            vec![
+                (a.id, Direction::Debit, dec("5.00")),
+                (b.id, Direction::Credit, dec("4.00"))
+            ],
+            None
+        ),
+        Err(LedgerError::Unbalanced { .. })
+    ));
+    assert!(matches!(
+        svc.partial_post_transaction(
+            rest.id(),
+            vec![
+                (b.id, Direction::Debit, dec("5.00")),
+                (a.id, Direction::Credit, dec("5.00"))
+            ],
+            None
+        ),
+        Err(LedgerError::Validation { .. })
+    ));
+    assert_eq!(accounts_by_id(&svc, &l), snapshot, "refusals write nothing");
+
+    let second = svc.partial_post_transaction(rest.id(), part("10.00"), None).unwrap();
+    assert_eq!(second.partial_of(), Some(hold.id()), "the chain keeps its root");
+    let last = svc.current_hold(hold.id()).unwrap().unwrap();
+    assert_eq!(last.entries()[0].amount, dec("25.00"));
+    // release the rest
+    svc.archive_transaction(last.id()).unwrap();
+    assert!(svc.current_hold(hold.id()).unwrap().is_none());
+    assert_eq!(posted(&svc, a.id), "65.00");
+    assert_eq!(available(&svc, a.id), dec("65.00"));
+    assert_eq!(posted(&svc, b.id), "35.00");
+    assert_eq!(svc.get_account(b.id).unwrap().balances().pending.amount, dec("35.00"));
+    let parts = svc
+        .list_transactions(TransactionFilter {
+            partial_of: Some(hold.id()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(parts.len(), 4, "two posted parts, two remainders");
+
+    // posting everything that is held in one part leaves no remainder
+    let mut op = transfer_op(&l, a.id, b.id, "5.00");
+    op.options = pending();
+    let whole = svc.transfer(op).unwrap();
+    svc.partial_post_transaction(whole.id(), part("5.00"), None).unwrap();
+    assert!(svc.current_hold(whole.id()).unwrap().is_none());
+    assert_eq!(posted(&svc, a.id), "60.00");
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}
+
+/// Accounts by code and transactions by external id are direct lookups.
+pub fn accounts_and_transactions_are_found_by_code_and_external_id<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let (l, other) = (ledger(&svc), ledger(&svc));
+    let w = wallet(&svc, &l, "w");
+    let t = deposit(&svc, &l, w.id, "5.00");
+    let cash = svc.find_account_by_code(l.id, "cash:USD").unwrap().unwrap();
+    assert_eq!(cash, svc.get_account(cash.id).unwrap());
+    assert_eq!(posted(&svc, cash.id), "5.00");
+    assert!(svc.find_account_by_code(other.id, "cash:USD").unwrap().is_none());
+    assert!(svc.find_account_by_code(l.id, "nope").unwrap().is_none());
+    assert!(svc.find_transaction_by_external_id(l.id, "x").unwrap().is_none());
+    let mut op = deposit_op(&l, w.id, "1.00");
+    op.options.external_id = Some("ref-1".into());
+    op.options.status = InitialStatus::Pending;
+    let first = svc.deposit(op.clone()).unwrap();
+    assert_eq!(
+        svc.find_transaction_by_external_id(l.id, "ref-1").unwrap(),
+        Some(first.clone())
+    );
+    let archived = svc.archive_transaction(first.id()).unwrap();
+    assert_eq!(
+        svc.find_transaction_by_external_id(l.id, "ref-1").unwrap(),
+        Some(archived)
+    );
+    let second = svc.deposit(op).unwrap();
+    assert_eq!(
+        svc.find_transaction_by_external_id(l.id, "ref-1").unwrap(),
+        Some(second)
+    );
+    assert!(
+        svc.find_transaction_by_external_id(other.id, "ref-1")
+            .unwrap()
+            .is_none()
+    );
+    let _ = t;
+}

@@ -45,7 +45,9 @@ pub use ids::{AccountId, CategoryId, IdentityId, LedgerId, TransactionId};
 pub use ledger::{Identity, IdentityKind, Ledger, NewIdentity, NewLedger};
 pub use money::{Amount, Currency, FeeRate};
 pub use service::LedgerService;
-pub use transaction::{Direction, Entry, EntryDraft, InitialStatus, Transaction, TransactionDraft, TransactionStatus};
+pub use transaction::{
+    Direction, Entry, EntryDraft, InitialStatus, PartialPost, Transaction, TransactionDraft, TransactionStatus,
+};
 
 /// Free-form JSON object attached to ledgers, accounts, transactions, …
 pub type Metadata = serde_json::Map<String, serde_json::Value>;

@@ -67,6 +67,16 @@ pub enum JournalWrite {
     Record {
         transaction: Transaction,
         idempotency: Option<IdempotencyMark>,
+        /// Accounts whose limit this posting may pass (see
+        /// `TransactionDraft::overdraft_allowed`); their check is skipped.
+        overdraft_allowed: std::collections::BTreeSet<AccountId>,
+    },
+    /// Archive a pending transaction and store the posted part and the
+    /// pending remainder it was split into, refusing if it is no longer
+    /// pending. The idempotency mark completes with the posted part.
+    PartialPost {
+        split: Box<crate::transaction::PartialPost>,
+        idempotency: Option<IdempotencyMark>,
     },
     /// pending → posted or pending → archived.
     Transition {
@@ -110,6 +120,8 @@ pub struct TransactionFilter {
     /// Exclusive upper bound.
     pub effective_to: Option<DateTime<Utc>>,
     pub metadata: Vec<(String, String)>,
+    /// The parts a pending transaction was split into by partial posts.
+    pub partial_of: Option<TransactionId>,
     pub page: PageRequest,
 }
 
@@ -173,6 +185,9 @@ pub trait LedgerStore: Send + Sync + 'static {
         self.get_accounts(ids)
     }
     fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, LedgerError>;
+    /// The account with this code in the ledger (codes are unique per ledger),
+    /// with its counters; one indexed lookup.
+    fn find_account_by_code(&self, ledger_id: LedgerId, code: &str) -> Result<Option<Account>, LedgerError>;
     /// Counters from entries with `effective_at <= at`, by their transactions'
     /// current status.
     fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError>;
@@ -189,6 +204,13 @@ pub trait LedgerStore: Send + Sync + 'static {
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError>;
     fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError>;
     fn list_transactions(&self, filter: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError>;
+    /// The transaction with this `external_id` in the ledger: the pending or
+    /// posted one (unique), else the most recent archived one; one indexed lookup.
+    fn find_transaction_by_external_id(
+        &self,
+        ledger_id: LedgerId,
+        external_id: &str,
+    ) -> Result<Option<Transaction>, LedgerError>;
 
     // --- categories ---
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError>;
@@ -228,11 +250,13 @@ forward_store! {
     fn get_accounts(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError>;
     fn account_heads(&self, ids: &[AccountId]) -> Result<HashMap<AccountId, Account>, LedgerError>;
     fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>, LedgerError>;
+    fn find_account_by_code(&self, ledger_id: LedgerId, code: &str) -> Result<Option<Account>, LedgerError>;
     fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError>;
     fn statement(&self, id: AccountId, after: Option<&StatementCursor>, limit: usize) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError>;
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError>;
     fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError>;
     fn list_transactions(&self, filter: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError>;
+    fn find_transaction_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError>;
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError>;
     fn get_category(&self, id: CategoryId) -> Result<Option<Category>, LedgerError>;
     fn list_categories(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<Category>, LedgerError>;

@@ -34,6 +34,9 @@ pub struct OperationOptions {
     /// Stores the created transaction as this idempotency key's response, in
     /// the same atomic unit as the posting.
     pub idempotency: Option<IdempotencyMark>,
+    /// Lets the debited wallet (transfer, withdrawal) go below its overdraft
+    /// limit in this posting only.
+    pub overdraft_allowed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -302,6 +305,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         validate_common(draft.external_id.as_deref(), draft.description.as_deref())?;
         let ids: Vec<AccountId> = draft.entries.iter().map(|e| e.account_id).collect();
         let accounts = self.store.account_heads(&ids)?;
+        let overdraft_allowed = draft.overdraft_allowed.clone();
         let transaction = Transaction::create(
             TransactionId(self.ids.next_id()),
             ledger_id,
@@ -309,17 +313,82 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             &accounts,
             self.clock.now(),
         )?;
-        self.record(transaction, idempotency)
+        self.record(transaction, idempotency, overdraft_allowed)
     }
 
     fn record(
         &self,
         transaction: Transaction,
         idempotency: Option<IdempotencyMark>,
+        overdraft_allowed: std::collections::BTreeSet<AccountId>,
     ) -> Result<Transaction, LedgerError> {
+        if let Some(stranger) = overdraft_allowed
+            .iter()
+            .find(|id| !transaction.entries().iter().any(|e| e.account_id == **id))
+        {
+            return Err(LedgerError::validation(
+                "allow_overdraft",
+                format!("account {stranger} is not in the transaction"),
+            ));
+        }
         // Adapters enforce external_id uniqueness atomically with the write.
         self.store.write(JournalWrite::Record {
             transaction,
+            idempotency,
+            overdraft_allowed,
+        })
+    }
+
+    /// The transaction with this `external_id` in the ledger.
+    pub fn find_transaction_by_external_id(
+        &self,
+        ledger_id: LedgerId,
+        external_id: &str,
+    ) -> Result<Option<Transaction>, LedgerError> {
+        self.store.find_transaction_by_external_id(ledger_id, external_id)
+    }
+
+    /// The account with this code in the ledger.
+    pub fn find_account_by_code(&self, ledger_id: LedgerId, code: &str) -> Result<Option<Account>, LedgerError> {
+        self.store.find_account_by_code(ledger_id, code)
+    }
+
+    /// What is still held of a pending transaction: itself while pending;
+    /// after partial posts, the pending remainder split from it (if any).
+    pub fn current_hold(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError> {
+        let transaction = self.get_transaction(id)?;
+        if transaction.status() == TransactionStatus::Pending {
+            return Ok(Some(transaction));
+        }
+        let root = transaction.partial_of().unwrap_or(id);
+        let mut remainders = self.store.list_transactions(&TransactionFilter {
+            ledger_id: Some(transaction.ledger_id()),
+            partial_of: Some(root),
+            status: Some(TransactionStatus::Pending),
+            page: PageRequest { limit: 2, after: None },
+            ..TransactionFilter::default()
+        })?;
+        Ok(remainders.pop())
+    }
+
+    /// Posts part of a pending transaction (see [`Transaction::partial_post`]):
+    /// returns the posted part.
+    #[tracing::instrument(skip(self, lines))]
+    pub fn partial_post_transaction(
+        &self,
+        id: TransactionId,
+        lines: Vec<(AccountId, Direction, BigDecimal)>,
+        idempotency: Option<IdempotencyMark>,
+    ) -> Result<Transaction, LedgerError> {
+        let pending = self.get_transaction(id)?;
+        let split = pending.partial_post(
+            lines,
+            TransactionId(self.ids.next_id()),
+            TransactionId(self.ids.next_id()),
+            self.clock.now(),
+        )?;
+        self.store.write(JournalWrite::PartialPost {
+            split: Box::new(split),
             idempotency,
         })
     }
@@ -436,6 +505,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     ) -> Result<Transaction, LedgerError> {
         validate_common(options.external_id.as_deref(), options.description.as_deref())?;
         let idempotency = options.idempotency;
+        let overdraft_allowed = options.overdraft_allowed;
         let mut metadata = options.metadata;
         metadata.insert("transaction_type".to_owned(), Value::String(kind.to_owned()));
         let draft = TransactionDraft {
@@ -446,6 +516,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             metadata,
             effective_at: options.effective_at,
             external_id: options.external_id,
+            overdraft_allowed: Default::default(),
         };
         let accounts: HashMap<AccountId, Account> = accounts.into_iter().map(|a| (a.id, a.clone())).collect();
         let transaction = Transaction::create(
@@ -455,7 +526,18 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             &accounts,
             self.clock.now(),
         )?;
-        self.record(transaction, idempotency)
+        // the wallet the operation debits may pass its limit when the caller allows it
+        let debited = transaction
+            .entries()
+            .iter()
+            .filter(|e| e.direction == Direction::Debit && accounts.get(&e.account_id).is_some_and(Account::is_wallet))
+            .map(|e| e.account_id);
+        let allowed = if overdraft_allowed {
+            debited.collect()
+        } else {
+            Default::default()
+        };
+        self.record(transaction, idempotency, allowed)
     }
 
     /// A user's wallet of this ledger and currency (see [`Account::is_wallet`]).

@@ -83,6 +83,10 @@ pub struct TransactionDraft {
     pub metadata: Metadata,
     pub effective_at: Option<DateTime<Utc>>,
     pub external_id: Option<String>,
+    /// Accounts this posting may take below their overdraft limit (Blnk's
+    /// `allow_overdraft`): a permission of this posting only, never stored on
+    /// the account. Each must be an account of the transaction.
+    pub overdraft_allowed: std::collections::BTreeSet<AccountId>,
 }
 
 /// A journal entry. Private fields: the only ways to obtain one are
@@ -101,8 +105,23 @@ pub struct Transaction {
     external_id: Option<String>,
     reverses_id: Option<TransactionId>,
     reversed_by_id: Option<TransactionId>,
+    /// The pending transaction this one was split from by a partial post
+    /// (the first hold of the chain): set on the posted part and on the
+    /// pending remainder.
+    partial_of: Option<TransactionId>,
     created_at: DateTime<Utc>,
     posted_at: Option<DateTime<Utc>>,
+}
+
+/// What a partial post of a pending transaction produces, stored as one unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartialPost {
+    /// The pending transaction, now archived (its hold released).
+    pub archived: Transaction,
+    /// The part posted now.
+    pub posted: Transaction,
+    /// What is still held, pending; `None` when everything was posted.
+    pub remainder: Option<Transaction>,
 }
 
 /// Stored fields of a transaction, for adapters rebuilding one.
@@ -118,6 +137,8 @@ pub struct TransactionRecord {
     pub external_id: Option<String>,
     pub reverses_id: Option<TransactionId>,
     pub reversed_by_id: Option<TransactionId>,
+    #[serde(default)]
+    pub partial_of: Option<TransactionId>,
     pub created_at: DateTime<Utc>,
     pub posted_at: Option<DateTime<Utc>>,
 }
@@ -201,6 +222,7 @@ impl Transaction {
             external_id: draft.external_id,
             reverses_id: None,
             reversed_by_id: None,
+            partial_of: None,
             created_at: now,
             posted_at: (status == TransactionStatus::Posted).then_some(now),
         })
@@ -227,6 +249,7 @@ impl Transaction {
             external_id: record.external_id,
             reverses_id: record.reverses_id,
             reversed_by_id: record.reversed_by_id,
+            partial_of: record.partial_of,
             created_at: record.created_at,
             posted_at: record.posted_at,
         })
@@ -289,8 +312,107 @@ impl Transaction {
             external_id: None,
             reverses_id: Some(self.id),
             reversed_by_id: None,
+            partial_of: None,
             created_at: now,
             posted_at: Some(now),
+        })
+    }
+
+    /// Posts part of a pending transaction: `lines` (each on an account and in
+    /// a direction of this transaction, together at most its amount there, and
+    /// balanced per currency) become a new posted transaction; what is left of
+    /// every line becomes a new pending transaction (none when nothing is
+    /// left); this one is archived. Balances never jump: the archived hold's
+    /// pending amounts reappear as the posted part plus the remainder.
+    pub fn partial_post(
+        &self,
+        lines: Vec<(AccountId, Direction, BigDecimal)>,
+        posted_id: TransactionId,
+        remainder_id: TransactionId,
+        now: DateTime<Utc>,
+    ) -> Result<PartialPost, LedgerError> {
+        if self.status != TransactionStatus::Pending {
+            return Err(LedgerError::InvalidTransition {
+                from: self.status,
+                to: TransactionStatus::Posted,
+            });
+        }
+        let mut left: Vec<Entry> = self.entries.clone();
+        let mut posted = Vec::with_capacity(lines.len());
+        for (index, (account_id, direction, amount)) in lines.into_iter().enumerate() {
+            let field = format!("entries[{index}]");
+            let currency = left
+                .iter()
+                .find(|e| e.account_id == account_id && e.direction == direction)
+                .map(|e| e.currency)
+                .ok_or_else(|| {
+                    LedgerError::validation(&field, "not an account and direction of the pending transaction")
+                })?;
+            let amount = Amount::new(amount, currency)
+                .map_err(|e| LedgerError::validation(format!("{field}.amount"), e.to_string()))?;
+            // take the amount from this account's lines of that direction, in order
+            let mut owed = amount.value().clone();
+            for e in left
+                .iter_mut()
+                .filter(|e| e.account_id == account_id && e.direction == direction)
+            {
+                let take = if e.amount < owed {
+                    e.amount.clone()
+                } else {
+                    owed.clone()
+                };
+                e.amount -= &take;
+                owed -= &take;
+            }
+            if !owed.is_zero() {
+                return Err(LedgerError::validation(
+                    format!("{field}.amount"),
+                    "more than the pending transaction holds on that account",
+                ));
+            }
+            posted.push(Entry {
+                account_id,
+                direction,
+                amount: amount.value().clone(),
+                currency,
+            });
+        }
+        if posted.len() < 2 {
+            return Err(LedgerError::validation(
+                "entries",
+                "a transaction needs at least two entries",
+            ));
+        }
+        check_balanced(&posted)?;
+        left.retain(|e| !e.amount.is_zero());
+        let root = self.partial_of.unwrap_or(self.id);
+        let remainder = if left.is_empty() {
+            None
+        } else {
+            check_balanced(&left)?;
+            Some(Self {
+                id: remainder_id,
+                entries: left,
+                external_id: None,
+                partial_of: Some(root),
+                created_at: now,
+                ..self.clone()
+            })
+        };
+        Ok(PartialPost {
+            archived: self.transition(TransactionStatus::Archived, now)?,
+            posted: Self {
+                id: posted_id,
+                status: TransactionStatus::Posted,
+                entries: posted,
+                external_id: None,
+                effective_at: now,
+                partial_of: Some(root),
+                created_at: now,
+                posted_at: Some(now),
+                ..self.clone()
+            },
+            remainder,
         })
     }
 
@@ -339,6 +461,9 @@ impl Transaction {
     }
     pub fn reversed_by_id(&self) -> Option<TransactionId> {
         self.reversed_by_id
+    }
+    pub fn partial_of(&self) -> Option<TransactionId> {
+        self.partial_of
     }
     pub fn created_at(&self) -> DateTime<Utc> {
         self.created_at

@@ -595,6 +595,10 @@ pub struct CreateTransactionRequest {
     #[validate(length(min = 1, max = 255))]
     #[schema(min_length = 1, max_length = 255)]
     pub external_id: Option<String>,
+    /// Lets every account of this transaction go below its overdraft limit,
+    /// for this posting only (e.g. an external source such as a bank).
+    #[serde(default)]
+    pub allow_overdraft: bool,
 }
 
 impl TryFrom<CreateTransactionRequest> for ledger_domain::TransactionDraft {
@@ -618,6 +622,11 @@ impl TryFrom<CreateTransactionRequest> for ledger_domain::TransactionDraft {
                 })
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
+        let overdraft_allowed = if r.allow_overdraft {
+            entries.iter().map(|e| e.account_id).collect()
+        } else {
+            Default::default()
+        };
         Ok(Self {
             metadata: check_metadata(&r.metadata)?,
             ledger_id: Some(r.ledger_id.into()),
@@ -626,7 +635,58 @@ impl TryFrom<CreateTransactionRequest> for ledger_domain::TransactionDraft {
             description: r.description,
             effective_at: r.effective_at,
             external_id: r.external_id,
+            overdraft_allowed,
         })
+    }
+}
+
+/// The part of a pending transaction to post now; the rest stays pending as a
+/// new transaction, and the original is archived.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "entries": [
+        {"account_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a01", "direction": "debit", "amount": "30.00"},
+        {"account_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a02", "direction": "credit", "amount": "30.00"}
+    ]
+}))]
+pub struct PartialPostRequest {
+    /// Lines of the pending transaction with the amounts to post (at most what
+    /// it holds on each), balanced per currency.
+    #[validate(length(min = 2, max = 500))]
+    #[schema(min_items = 2, max_items = 500)]
+    pub entries: Vec<EntryRequest>,
+}
+
+impl PartialPostRequest {
+    pub fn lines(
+        &self,
+    ) -> Result<
+        Vec<(
+            ledger_domain::AccountId,
+            ledger_domain::Direction,
+            bigdecimal::BigDecimal,
+        )>,
+        ApiError,
+    > {
+        validated(self)?;
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                if e.currency.is_some() {
+                    return Err(ApiError::validation(
+                        format!("entries[{i}].currency"),
+                        "the pending transaction's currency applies",
+                    ));
+                }
+                Ok((
+                    e.account_id.into(),
+                    e.direction.into(),
+                    decimal(&format!("entries[{i}].amount"), &e.amount)?,
+                ))
+            })
+            .collect()
     }
 }
 
@@ -655,6 +715,9 @@ pub struct TransactionResponse {
     pub external_id: Option<String>,
     pub reverses_id: Option<Uuid>,
     pub reversed_by_id: Option<Uuid>,
+    /// Set on the posted part and on the pending remainder of a partial post:
+    /// the pending transaction they were split from.
+    pub partial_of: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub posted_at: Option<DateTime<Utc>>,
 }
@@ -681,6 +744,7 @@ impl From<&Transaction> for TransactionResponse {
             external_id: t.external_id().map(str::to_owned),
             reverses_id: t.reverses_id().map(|i| i.0),
             reversed_by_id: t.reversed_by_id().map(|i| i.0),
+            partial_of: t.partial_of().map(|i| i.0),
             created_at: t.created_at(),
             posted_at: t.posted_at(),
         }
@@ -704,6 +768,10 @@ pub struct OperationFields {
     pub description: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Metadata>,
+    /// Lets the debited wallet (transfer, withdrawal) go below its overdraft
+    /// limit, for this posting only.
+    #[serde(default)]
+    pub allow_overdraft: bool,
 }
 
 impl TryFrom<OperationFields> for ledger_domain::service::OperationOptions {
@@ -717,6 +785,7 @@ impl TryFrom<OperationFields> for ledger_domain::service::OperationOptions {
             external_id: o.external_id,
             description: o.description,
             idempotency: None,
+            overdraft_allowed: o.allow_overdraft,
         })
     }
 }

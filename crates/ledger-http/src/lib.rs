@@ -107,6 +107,10 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .service(
                         resource("/transactions/{id}/reverse", "POST").route(web::post().to(transactions::reverse)),
                     )
+                    .service(
+                        resource("/transactions/{id}/partial-post", "POST")
+                            .route(web::post().to(transactions::partial_post)),
+                    )
                     .service(resource("/deposits", "POST").route(web::post().to(operations::deposit)))
                     .service(resource("/transfers", "POST").route(web::post().to(operations::transfer)))
                     .service(resource("/withdrawals", "POST").route(web::post().to(operations::withdraw)))

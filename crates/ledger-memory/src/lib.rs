@@ -4,7 +4,7 @@
 //! simplest correct reference for other adapters: whatever this adapter answers,
 //! every other adapter must answer too (see the `ledger-contract` suite).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -19,11 +19,11 @@ use ledger_domain::ports::{
 use ledger_domain::posting::{check_limit, counter_deltas};
 use ledger_domain::{
     Account, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Identity, IdentityId, Ledger,
-    LedgerError, LedgerId, Metadata, Transaction, TransactionId, TransactionStatus,
+    LedgerError, LedgerId, Metadata, PartialPost, Transaction, TransactionId, TransactionStatus,
 };
 use uuid::Uuid;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct State {
     ledgers: BTreeMap<LedgerId, Ledger>,
     identities: BTreeMap<IdentityId, Identity>,
@@ -38,7 +38,7 @@ struct State {
     idempotency: HashMap<(Uuid, String), IdempotencySlot>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct IdempotencySlot {
     request_hash: String,
     token: Uuid,
@@ -101,9 +101,22 @@ impl State {
     /// Applies the counter changes of `before → after` to every account touched,
     /// after checking the limits of every account whose available balance drops.
     fn settle(&mut self, before: Option<&Transaction>, after: &Transaction) -> Result<(), LedgerError> {
+        self.settle_allowing(before, after, &BTreeSet::new())
+    }
+
+    /// [`Self::settle`], skipping the limit check of the accounts in `allowed`.
+    fn settle_allowing(
+        &mut self,
+        before: Option<&Transaction>,
+        after: &Transaction,
+        allowed: &BTreeSet<AccountId>,
+    ) -> Result<(), LedgerError> {
         let deltas = counter_deltas(before, after);
         for (id, delta) in &deltas {
             let account = self.account(*id)?;
+            if allowed.contains(id) {
+                continue;
+            }
             check_limit(
                 *id,
                 account.normal_balance,
@@ -122,6 +135,14 @@ impl State {
     }
 
     fn record(&mut self, transaction: Transaction) -> Result<Transaction, LedgerError> {
+        self.record_allowing(transaction, &BTreeSet::new())
+    }
+
+    fn record_allowing(
+        &mut self,
+        transaction: Transaction,
+        allowed: &BTreeSet<AccountId>,
+    ) -> Result<Transaction, LedgerError> {
         if self.transactions.contains_key(&transaction.id()) {
             return Err(LedgerError::Conflict(format!(
                 "transaction {} already exists",
@@ -136,7 +157,7 @@ impl State {
         {
             return Err(LedgerError::duplicate_external_id(&key.1));
         }
-        self.settle(None, &transaction)?;
+        self.settle_allowing(None, &transaction, allowed)?;
         if let Some(key) = key {
             self.external_ids.insert(key, transaction.id());
         }
@@ -164,6 +185,34 @@ impl State {
         }
         self.transactions.insert(id, next.clone());
         Ok(next)
+    }
+
+    /// Archive, posted part, remainder: all or nothing.
+    fn partial_post(&mut self, split: PartialPost) -> Result<Transaction, LedgerError> {
+        let before = self.clone();
+        let result = (|| {
+            let id = split.archived.id();
+            let current = self
+                .transactions
+                .get(&id)
+                .cloned()
+                .ok_or(LedgerError::not_found("transaction", id))?;
+            // re-checked under the lock: still the pending transaction split
+            let archived = current.transition(TransactionStatus::Archived, split.archived.created_at())?;
+            self.settle(Some(&current), &split.archived)?;
+            if let Some(e) = archived.external_id() {
+                self.external_ids.remove(&(archived.ledger_id(), e.to_owned()));
+            }
+            self.transactions.insert(id, split.archived.clone());
+            if let Some(remainder) = split.remainder {
+                self.record(remainder)?;
+            }
+            self.record(split.posted)
+        })();
+        if result.is_err() {
+            *self = before;
+        }
+        result
     }
 
     fn reverse(&mut self, reversal: Transaction) -> Result<Transaction, LedgerError> {
@@ -250,6 +299,15 @@ impl LedgerStore for MemoryLedgerStore {
             .collect())
     }
 
+    fn find_account_by_code(&self, ledger_id: LedgerId, code: &str) -> Result<Option<Account>, LedgerError> {
+        let state = self.lock()?;
+        Ok(state
+            .codes
+            .get(&(ledger_id, code.to_owned()))
+            .and_then(|id| state.accounts.get(id))
+            .cloned())
+    }
+
     fn list_accounts(&self, f: &AccountFilter) -> Result<Vec<Account>, LedgerError> {
         Ok(page(self.lock()?.accounts.iter(), &f.page, |a| {
             f.ledger_id.is_none_or(|l| a.ledger_id == l)
@@ -331,6 +389,10 @@ impl LedgerStore for MemoryLedgerStore {
         | JournalWrite::Reverse {
             idempotency: Some(mark),
             ..
+        }
+        | JournalWrite::PartialPost {
+            idempotency: Some(mark),
+            ..
         } = &write
         {
             state.claimed_slot(mark)?;
@@ -339,7 +401,9 @@ impl LedgerStore for MemoryLedgerStore {
             JournalWrite::Record {
                 transaction,
                 idempotency,
-            } => (state.record(transaction), idempotency),
+                overdraft_allowed,
+            } => (state.record_allowing(transaction, &overdraft_allowed), idempotency),
+            JournalWrite::PartialPost { split, idempotency } => (state.partial_post(*split), idempotency),
             JournalWrite::Transition { transaction_id, to, at } => (state.transition(transaction_id, to, at), None),
             JournalWrite::Reverse { reversal, idempotency } => (state.reverse(reversal), idempotency),
         };
@@ -363,8 +427,27 @@ impl LedgerStore for MemoryLedgerStore {
                 && f.status.is_none_or(|s| t.status() == s)
                 && f.effective_from.is_none_or(|from| t.effective_at() >= from)
                 && f.effective_to.is_none_or(|to| t.effective_at() < to)
+                && f.partial_of.is_none_or(|p| t.partial_of() == Some(p))
                 && metadata_matches(t.metadata(), &f.metadata)
         }))
+    }
+
+    fn find_transaction_by_external_id(
+        &self,
+        ledger_id: LedgerId,
+        external_id: &str,
+    ) -> Result<Option<Transaction>, LedgerError> {
+        let state = self.lock()?;
+        if let Some(id) = state.external_ids.get(&(ledger_id, external_id.to_owned())) {
+            return Ok(state.transactions.get(id).cloned());
+        }
+        // else the most recent archived one
+        Ok(state
+            .transactions
+            .values()
+            .rev()
+            .find(|t| t.ledger_id() == ledger_id && t.external_id() == Some(external_id))
+            .cloned())
     }
 
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError> {

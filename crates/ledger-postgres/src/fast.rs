@@ -13,7 +13,7 @@
 //! the available balance is the domain's table for each normal balance, and the
 //! contract suite holds this adapter to the same answers as the in-memory one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use bigdecimal::BigDecimal;
 use diesel::pg::{Pg, PgConnection};
@@ -44,6 +44,7 @@ pub(crate) struct PostingQuery {
     effective_at: chrono::DateTime<chrono::Utc>,
     external_id: Option<String>,
     reverses: Option<Uuid>,
+    partial_of: Option<Uuid>,
     created_at: chrono::DateTime<chrono::Utc>,
     posted_at: Option<chrono::DateTime<chrono::Utc>>,
     lines: Vec<i32>,
@@ -87,6 +88,7 @@ impl QueryFragment<Pg> for PostingQuery {
         param!(Timestamptz, &self.effective_at, "timestamptz", "effective_at", ", ");
         param!(Nullable<Text>, &self.external_id, "text", "external_id", ", ");
         param!(Nullable<SqlUuid>, &self.reverses, "uuid", "reverses", ", ");
+        param!(Nullable<SqlUuid>, &self.partial_of, "uuid", "partial_of", ", ");
         param!(Timestamptz, &self.created_at, "timestamptz", "created_at", ", ");
         param!(Nullable<Timestamptz>, &self.posted_at, "timestamptz", "posted_at", ", ");
         param!(Array<Int4>, &self.lines, "int4[]", "lines", ", ");
@@ -120,6 +122,7 @@ pub(crate) fn prepare(
     transaction: &Transaction,
     mark: Option<&IdempotencyMark>,
     heads: &HashMap<AccountId, Account>,
+    overdraft_allowed: &BTreeSet<AccountId>,
 ) -> Result<PostingQuery, LedgerError> {
     let shard = shard_for(transaction.id());
     let mut ids = Vec::new();
@@ -133,7 +136,12 @@ pub(crate) fn prepare(
         let normal = head.map(|a| a.normal_balance).unwrap_or(NormalBalance::Credit);
         ids.push(id.0);
         shards.push(if limit.is_some() { 0 } else { shard });
-        floors.push(limit.filter(|_| lowers_available(normal, &delta)).map(|l| -l));
+        // no floor: unlimited, not lowered, or allowed past it by this posting
+        floors.push(
+            limit
+                .filter(|_| lowers_available(normal, &delta) && !overdraft_allowed.contains(&id))
+                .map(|l| -l),
+        );
         normals.push(normal.as_str());
         pd.push(delta.posted_debits);
         pc.push(delta.posted_credits);
@@ -156,6 +164,7 @@ pub(crate) fn prepare(
         effective_at: transaction.effective_at(),
         external_id: transaction.external_id().map(str::to_owned),
         reverses: transaction.reverses_id().map(|id| id.0),
+        partial_of: transaction.partial_of().map(|id| id.0),
         created_at: transaction.created_at(),
         posted_at: transaction.posted_at(),
         lines: (0..entries.len()).filter_map(|i| i32::try_from(i).ok()).collect(),

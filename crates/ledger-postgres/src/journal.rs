@@ -155,10 +155,36 @@ pub(crate) fn reverse(
     let original = load(conn, original_id, true)?.ok_or(LedgerError::not_found("transaction", original_id))?;
     // Re-checked under the row lock: at most one reversal wins.
     original.mark_reversed_by(reversal)?;
-    let posting = crate::fast::prepare(reversal, mark, heads)?;
+    let posting = crate::fast::prepare(reversal, mark, heads, &Default::default())?;
     crate::fast::execute(conn, &posting).map_err(|e| TxError::Domain(crate::fast::domain_error(e, reversal)))?;
     diesel::update(transactions::table.filter(transactions::id.eq(original_id.0)))
         .set(transactions::reversed_by_id.eq(reversal.id().0))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Archives the pending transaction and stores its posted part and remainder,
+/// inside the caller's database transaction, under the pending row's lock.
+pub(crate) fn partial_post(
+    conn: &mut PgConnection,
+    split: &ledger_domain::PartialPost,
+    mark: Option<&IdempotencyMark>,
+    heads: &HashMap<AccountId, Account>,
+) -> Result<(), TxError> {
+    let id = split.archived.id();
+    let current = load(conn, id, true)?.ok_or(LedgerError::not_found("transaction", id))?;
+    // re-checked under the lock: it is still the pending transaction that was split
+    current.transition(TransactionStatus::Archived, split.archived.created_at())?;
+    settle(conn, Some(&current), &split.archived)?;
+    diesel::update(transactions::table.filter(transactions::id.eq(id.0)))
+        .set(transactions::status.eq(TransactionStatus::Archived.as_str()))
+        .execute(conn)?;
+    let none = Default::default();
+    if let Some(remainder) = &split.remainder {
+        let posting = crate::fast::prepare(remainder, None, heads, &none)?;
+        crate::fast::execute(conn, &posting).map_err(|e| TxError::Domain(crate::fast::domain_error(e, remainder)))?;
+    }
+    let posting = crate::fast::prepare(&split.posted, mark, heads, &none)?;
+    crate::fast::execute(conn, &posting).map_err(|e| TxError::Domain(crate::fast::domain_error(e, &split.posted)))?;
     Ok(())
 }

@@ -242,6 +242,7 @@ pub(crate) struct TransactionRow {
     pub reversed_by_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub posted_at: Option<DateTime<Utc>>,
+    pub partial_of: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -278,6 +279,7 @@ pub(crate) fn to_transaction(row: TransactionRow, entries: Vec<EntryRow>) -> Res
         external_id: row.external_id,
         reverses_id: row.reverses_id.map(TransactionId),
         reversed_by_id: row.reversed_by_id.map(TransactionId),
+        partial_of: row.partial_of.map(TransactionId),
         created_at: row.created_at,
         posted_at: row.posted_at,
     })

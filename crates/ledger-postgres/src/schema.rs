@@ -127,6 +127,7 @@ diesel::table! {
         reversed_by_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         posted_at -> Nullable<Timestamptz>,
+        partial_of -> Nullable<Uuid>,
     }
 }
 

@@ -97,9 +97,14 @@ impl PostgresLedgerStore {
     }
 
     /// One posting, one statement; a detected deadlock is retried.
-    fn record(&self, transaction: &Transaction, mark: Option<&IdempotencyMark>) -> Result<(), LedgerError> {
+    fn record(
+        &self,
+        transaction: &Transaction,
+        mark: Option<&IdempotencyMark>,
+        overdraft_allowed: &std::collections::BTreeSet<AccountId>,
+    ) -> Result<(), LedgerError> {
         let heads = self.account_heads(&transaction.account_ids())?;
-        let posting = fast::prepare(transaction, mark, &heads)?;
+        let posting = fast::prepare(transaction, mark, &heads, overdraft_allowed)?;
         let mut conn = self.conn()?;
         let mut attempt = 0;
         loop {
@@ -462,6 +467,18 @@ impl LedgerStore for PostgresLedgerStore {
             .collect())
     }
 
+    fn find_account_by_code(&self, ledger_id: LedgerId, code: &str) -> Result<Option<Account>, LedgerError> {
+        self.tx(|conn| {
+            let row: Option<AccountRow> = accounts::table
+                .filter(accounts::ledger_id.eq(ledger_id.0))
+                .filter(accounts::code.eq(code))
+                .select(AccountRow::as_select())
+                .first(conn)
+                .optional()?;
+            Ok(Self::with_totals(conn, row.into_iter().collect())?.pop())
+        })
+    }
+
     fn list_accounts(&self, f: &AccountFilter) -> Result<Vec<Account>, LedgerError> {
         self.tx(|conn| {
             let mut q = accounts::table
@@ -604,9 +621,15 @@ impl LedgerStore for PostgresLedgerStore {
             JournalWrite::Record {
                 transaction,
                 idempotency,
+                overdraft_allowed,
             } => {
-                self.record(&transaction, idempotency.as_ref())?;
+                self.record(&transaction, idempotency.as_ref(), &overdraft_allowed)?;
                 Ok(transaction)
+            }
+            JournalWrite::PartialPost { split, idempotency } => {
+                let heads = self.account_heads(&split.archived.account_ids())?;
+                self.tx(|conn| journal::partial_post(conn, &split, idempotency.as_ref(), &heads))?;
+                Ok(split.posted)
             }
             JournalWrite::Transition { transaction_id, to, at } => {
                 self.tx(|conn| journal::transition(conn, transaction_id, to, at))
@@ -658,8 +681,32 @@ impl LedgerStore for PostgresLedgerStore {
             if !f.metadata.is_empty() {
                 q = q.filter(transactions::metadata.contains(containment(&f.metadata)));
             }
+            if let Some(p) = f.partial_of {
+                q = q.filter(transactions::partial_of.eq(p.0));
+            }
             let rows = q.load(conn)?;
             Self::transactions_with_entries(conn, rows)
+        })
+    }
+
+    fn find_transaction_by_external_id(
+        &self,
+        ledger_id: LedgerId,
+        external_id: &str,
+    ) -> Result<Option<Transaction>, LedgerError> {
+        self.tx(|conn| {
+            // the pending or posted one first (unique), else the latest archived
+            let row: Option<TransactionRow> = transactions::table
+                .filter(transactions::ledger_id.eq(ledger_id.0))
+                .filter(transactions::external_id.eq(external_id))
+                .order((
+                    diesel::dsl::sql::<diesel::sql_types::Bool>("status = 'archived'"),
+                    transactions::id.desc(),
+                ))
+                .select(TransactionRow::as_select())
+                .first(conn)
+                .optional()?;
+            Ok(Self::transactions_with_entries(conn, row.into_iter().collect())?.pop())
         })
     }
 

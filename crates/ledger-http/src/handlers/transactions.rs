@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{read, rendered};
 use crate::auth::Caller;
-use crate::dto::{CreateTransactionRequest, Page, TransactionResponse, TransactionStatusDto};
+use crate::dto::{CreateTransactionRequest, Page, PartialPostRequest, TransactionResponse, TransactionStatusDto};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, EmptyBody, decode_id_cursor, fingerprint, next_id_cursor, page_limit, parse_query};
 use crate::idempotency::{self, Outcome};
@@ -62,6 +62,8 @@ pub struct TransactionListParams {
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
     pub cursor: Option<String>,
+    /// The posted parts and remainders split from this pending transaction.
+    pub partial_of: Option<Uuid>,
 }
 
 /// Lists transactions, oldest first, with filters; `metadata[key]=value`
@@ -88,6 +90,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         effective_from: q.params.effective_from,
         effective_to: q.params.effective_to,
         metadata: q.metadata,
+        partial_of: q.params.partial_of.map(Into::into),
         page: PageRequest {
             limit,
             after: decode_id_cursor(q.params.cursor.as_deref())?,
@@ -207,6 +210,39 @@ pub async fn reverse(
     let fp = fingerprint(&req, b"");
     idempotency::run(&state, &req, &caller, fp, move |svc, mark| {
         Ok(Outcome::Recorded(svc.reverse_transaction(id, mark)?))
+    })
+    .await
+}
+
+/// Posts part of a pending transaction: the given lines become a new posted
+/// transaction, what is left of every line a new pending one, and this one is
+/// archived. Post what is left later the same way, or archive it to release it.
+#[utoipa::path(post, path = "/v1/transactions/{id}/partial-post", operation_id = "partialPostTransaction", tag = "Transactions",
+    request_body = PartialPostRequest,
+    params(("id" = Uuid, Path, description = "Pending transaction id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    responses(
+        (status = 201, description = "The posted part (`partial_of` names the pending transaction)", body = TransactionResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown API key", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Key lacks the `write` scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such transaction", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Lines not of the transaction, more than it holds, unbalanced", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn partial_post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: web::ReqData<Caller>,
+    id: web::Path<Uuid>,
+    body: ApiJson<PartialPostRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner().into();
+    let lines = body.value.lines()?;
+    idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, mark| {
+        Ok(Outcome::Recorded(svc.partial_post_transaction(id, lines, mark)?))
     })
     .await
 }

@@ -17,8 +17,8 @@ upd AS (
             ELSE (b.posted_debits + d.pd) - (b.posted_credits + d.pc) - (b.pending_credits + d.qc) END >= d.floor)
     RETURNING b.account_id),
 t AS (
-    INSERT INTO transactions (id, ledger_id, status, description, metadata, effective_at, external_id, reverses_id, created_at, posted_at)
-    SELECT p.tx, p.ledger, p.status, p.description, p.metadata, p.effective_at, p.external_id, p.reverses, p.created_at, p.posted_at FROM p),
+    INSERT INTO transactions (id, ledger_id, status, description, metadata, effective_at, external_id, reverses_id, partial_of, created_at, posted_at)
+    SELECT p.tx, p.ledger, p.status, p.description, p.metadata, p.effective_at, p.external_id, p.reverses, p.partial_of, p.created_at, p.posted_at FROM p),
 e AS (
     INSERT INTO entries (transaction_id, line, account_id, direction, amount, currency, effective_at)
     SELECT p.tx, x.line, x.account_id, x.direction, x.amount, x.currency, p.effective_at
