@@ -166,6 +166,7 @@ macro_rules! contract_tests {
             allow_overdraft_belongs_to_one_posting_only,
             a_pending_transaction_posts_in_parts,
             accounts_and_transactions_are_found_by_code_and_external_id,
+            groups_and_fixed_id_books_are_created_once,
             api_keys_are_found_by_hash_only
         );
     };

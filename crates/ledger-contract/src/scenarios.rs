@@ -1426,3 +1426,53 @@ pub fn accounts_and_transactions_are_found_by_code_and_external_id<F: StoreFacto
     );
     let _ = t;
 }
+
+/// Groups inside a book, and books and groups opened at fixed ids by
+/// concurrent first uses: exactly one of each.
+pub fn groups_and_fixed_id_books_are_created_once<F: StoreFactory>(f: &F) {
+    let svc = Arc::new(service(f.store()));
+    let book = ledger_domain::LedgerId(uuid::Uuid::now_v7());
+    let group = ledger_domain::GroupId(uuid::Uuid::now_v7());
+    let made: Vec<_> = (0..4)
+        .map(|_| {
+            let svc = Arc::clone(&svc);
+            thread::spawn(move || {
+                let l = svc
+                    .ensure_ledger(
+                        book,
+                        ledger_domain::NewLedger {
+                            name: "tenant".into(),
+                            ..Default::default()
+                        },
+                    )
+                    .unwrap();
+                let g = svc
+                    .create_group(l.id, Some(group), "General Ledger", Default::default())
+                    .unwrap();
+                (l, g)
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .collect();
+    assert!(made.iter().all(|(l, g)| *l == made[0].0 && *g == made[0].1));
+    assert_eq!(svc.get_ledger(book).unwrap(), made[0].0);
+    let other = svc
+        .create_group(book, None, "Customer Wallets", Default::default())
+        .unwrap();
+    assert_eq!(svc.get_group(other.id).unwrap(), other);
+    let listed = svc
+        .list_groups(book, ledger_domain::ports::PageRequest { limit: 10, after: None })
+        .unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.contains(&other) && listed.contains(&made[0].1));
+    assert!(matches!(
+        svc.get_group(ledger_domain::GroupId(uuid::Uuid::now_v7())),
+        Err(LedgerError::NotFound { .. })
+    ));
+    assert!(matches!(
+        svc.create_group(book, None, "", Default::default()),
+        Err(LedgerError::Validation { .. })
+    ));
+}

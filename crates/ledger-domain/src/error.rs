@@ -111,5 +111,6 @@ uuid_from_id!(
     crate::ids::AccountId,
     crate::ids::IdentityId,
     crate::ids::TransactionId,
-    crate::ids::CategoryId
+    crate::ids::CategoryId,
+    crate::ids::GroupId
 );

@@ -43,3 +43,5 @@ id_type!(/// Identifies a transaction (journal entry).
     TransactionId);
 id_type!(/// Identifies an account category.
     CategoryId);
+id_type!(/// Identifies an account group (a grouping of accounts inside one book).
+    GroupId);

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Metadata;
-use crate::ids::{IdentityId, LedgerId};
+use crate::ids::{GroupId, IdentityId, LedgerId};
 use crate::money::FeeRate;
 
 /// One book of accounts. Nothing crosses ledgers.
@@ -65,4 +65,16 @@ pub struct NewIdentity {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub metadata: Metadata,
+}
+
+/// A named grouping of accounts inside one book, with no accounting meaning:
+/// what Blnk calls a "ledger". Postings may cross groups (never books); an
+/// account names its group in its metadata (`group_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountGroup {
+    pub id: GroupId,
+    pub ledger_id: LedgerId,
+    pub name: String,
+    pub metadata: Metadata,
+    pub created_at: DateTime<Utc>,
 }

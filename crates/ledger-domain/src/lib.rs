@@ -41,8 +41,8 @@ pub use account::{
 };
 pub use category::{Category, CategoryMember, NewCategory};
 pub use error::LedgerError;
-pub use ids::{AccountId, CategoryId, IdentityId, LedgerId, TransactionId};
-pub use ledger::{Identity, IdentityKind, Ledger, NewIdentity, NewLedger};
+pub use ids::{AccountId, CategoryId, GroupId, IdentityId, LedgerId, TransactionId};
+pub use ledger::{AccountGroup, Identity, IdentityKind, Ledger, NewIdentity, NewLedger};
 pub use money::{Amount, Currency, FeeRate};
 pub use service::LedgerService;
 pub use transaction::{

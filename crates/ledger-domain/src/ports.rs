@@ -15,8 +15,8 @@ use crate::access::IdempotencyMark;
 use crate::account::{Account, BalanceCounters};
 use crate::category::{Category, CategoryMember};
 use crate::error::LedgerError;
-use crate::ids::{AccountId, CategoryId, IdentityId, LedgerId, TransactionId};
-use crate::ledger::{Identity, Ledger};
+use crate::ids::{AccountId, CategoryId, GroupId, IdentityId, LedgerId, TransactionId};
+use crate::ledger::{AccountGroup, Identity, Ledger};
 use crate::money::Currency;
 use crate::transaction::{Direction, Transaction, TransactionStatus};
 
@@ -165,6 +165,10 @@ pub trait LedgerStore: Send + Sync + 'static {
     fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError>;
     fn get_identity(&self, id: IdentityId) -> Result<Option<Identity>, LedgerError>;
     fn list_identities(&self, filter: &IdentityFilter) -> Result<Vec<Identity>, LedgerError>;
+    /// Inserts a group; an existing id is a `Conflict`.
+    fn insert_group(&self, group: &AccountGroup) -> Result<(), LedgerError>;
+    fn get_group(&self, id: GroupId) -> Result<Option<AccountGroup>, LedgerError>;
+    fn list_groups(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<AccountGroup>, LedgerError>;
 
     // --- accounts ---
     /// Inserts a new account; a taken `(ledger_id, code)` is a `Conflict`.
@@ -244,6 +248,9 @@ forward_store! {
     fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError>;
     fn get_identity(&self, id: IdentityId) -> Result<Option<Identity>, LedgerError>;
     fn list_identities(&self, filter: &IdentityFilter) -> Result<Vec<Identity>, LedgerError>;
+    fn insert_group(&self, group: &AccountGroup) -> Result<(), LedgerError>;
+    fn get_group(&self, id: GroupId) -> Result<Option<AccountGroup>, LedgerError>;
+    fn list_groups(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<AccountGroup>, LedgerError>;
     fn insert_account(&self, account: &Account) -> Result<(), LedgerError>;
     fn ensure_account(&self, account: &Account) -> Result<Account, LedgerError>;
     fn get_account(&self, id: AccountId) -> Result<Option<Account>, LedgerError>;

@@ -11,8 +11,8 @@ use crate::access::IdempotencyMark;
 use crate::account::{Account, AccountKind, BalanceCounters, Balances, NewAccount, OverdraftLimit};
 use crate::category::{Category, CategoryMember, NewCategory, aggregate_balances};
 use crate::error::LedgerError;
-use crate::ids::{AccountId, CategoryId, IdentityId, LedgerId, TransactionId};
-use crate::ledger::{Identity, IdentityKind, Ledger, NewIdentity, NewLedger};
+use crate::ids::{AccountId, CategoryId, GroupId, IdentityId, LedgerId, TransactionId};
+use crate::ledger::{AccountGroup, Identity, IdentityKind, Ledger, NewIdentity, NewLedger};
 use crate::money::{Amount, Currency, FeeRate, fit_to_exponent};
 use crate::ports::{
     AccountFilter, Clock, IdGenerator, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor,
@@ -116,6 +116,67 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         };
         self.store.insert_ledger(&ledger)?;
         Ok(ledger)
+    }
+
+    /// The ledger with this id, opened with `new` if there is none yet (a
+    /// book a driving adapter addresses by a fixed id). Concurrent callers get
+    /// the same ledger.
+    pub fn ensure_ledger(&self, id: LedgerId, new: NewLedger) -> Result<Ledger, LedgerError> {
+        if let Some(found) = self.store.get_ledger(id)? {
+            return Ok(found);
+        }
+        let ledger = Ledger {
+            id,
+            name: required_name("name", &new.name)?,
+            description: new.description,
+            metadata: new.metadata,
+            withdrawal_fee_rate: new.withdrawal_fee_rate.unwrap_or_else(FeeRate::default_withdrawal),
+            created_at: self.clock.now(),
+        };
+        match self.store.insert_ledger(&ledger) {
+            Ok(()) => Ok(ledger),
+            Err(LedgerError::Conflict(_)) => self.get_ledger(id),
+            Err(e) => Err(e),
+        }
+    }
+
+    // ------------------------------------------------------------------ groups
+
+    /// A new group of accounts in a ledger; with `id`, that id (a group a
+    /// driving adapter addresses by a fixed id), answered as is when it exists.
+    pub fn create_group(
+        &self,
+        ledger_id: LedgerId,
+        id: Option<GroupId>,
+        name: &str,
+        metadata: Metadata,
+    ) -> Result<AccountGroup, LedgerError> {
+        self.get_ledger(ledger_id)?;
+        if let Some(id) = id
+            && let Some(found) = self.store.get_group(id)?
+        {
+            return Ok(found);
+        }
+        let group = AccountGroup {
+            id: id.unwrap_or(GroupId(self.ids.next_id())),
+            ledger_id,
+            name: required_name("name", name)?,
+            metadata,
+            created_at: self.clock.now(),
+        };
+        match self.store.insert_group(&group) {
+            Ok(()) => Ok(group),
+            Err(LedgerError::Conflict(_)) if id.is_some() => self.get_group(group.id),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn get_group(&self, id: GroupId) -> Result<AccountGroup, LedgerError> {
+        self.store.get_group(id)?.ok_or(LedgerError::not_found("group", id))
+    }
+
+    pub fn list_groups(&self, ledger_id: LedgerId, page: PageRequest) -> Result<Vec<AccountGroup>, LedgerError> {
+        self.store.list_groups(ledger_id, &clamp(page))
     }
 
     pub fn get_ledger(&self, id: LedgerId) -> Result<Ledger, LedgerError> {

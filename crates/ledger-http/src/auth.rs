@@ -18,6 +18,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::dialect::{Dialect, DialectError};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -100,36 +101,31 @@ async fn lookup(state: &AppState, secret: &str) -> Result<ApiKey, ApiError> {
     Ok(key)
 }
 
-/// Middleware for `/v1`: `Authorization: Bearer <key>`, then the scope check.
-pub async fn authenticate(
+/// Middleware for a dialect's routes: the key where dialect `D` sends it,
+/// then the scope check; refusals in `D`'s error shape.
+pub async fn authenticate<D: Dialect>(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let fail = |e: ApiError| -> actix_web::Error { DialectError::<D>::new(e).into() };
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
-        .ok_or_else(ApiError::internal)?;
-    let header = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let secret = match header.as_deref().and_then(|h| h.strip_prefix("Bearer ")) {
-        Some(s) if !s.trim().is_empty() => s.trim().to_owned(),
-        _ => return Err(ApiError::unauthorized("send `Authorization: Bearer <api key>`").into()),
+        .ok_or_else(|| fail(ApiError::internal()))?;
+    let Some(secret) = D::secret(req.headers()) else {
+        return Err(fail(ApiError::unauthorized(D::KEY_HINT)));
     };
-    let key = lookup(&state, &secret).await?;
+    let key = lookup(&state, &secret).await.map_err(fail)?;
     if key.revoked_at.is_some() {
-        return Err(ApiError::unauthorized("this API key was revoked").into());
+        return Err(fail(ApiError::unauthorized("this API key was revoked")));
     }
-    let needed = required_scope(req.method(), req.path());
+    let needed = D::required_scope(req.method(), req.path());
     if !key.scope.allows(needed) {
-        return Err(ApiError::forbidden(format!(
+        return Err(fail(ApiError::forbidden(format!(
             "this key has scope `{}`; the request needs `{}`",
             key.scope.as_str(),
             needed.as_str()
-        ))
-        .into());
+        ))));
     }
     req.extensions_mut().insert(Caller(key));
     next.call(req).await

@@ -26,7 +26,7 @@ use ledger_domain::access::{Claim, IdempotencyMark, StoredBody, StoredResponse};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::TransactionResponse;
+use crate::dialect::{Dialect, Native};
 use crate::error::{ApiError, ProblemType};
 use crate::state::{AppState, Service};
 
@@ -43,10 +43,10 @@ pub enum Outcome {
     Rendered(StatusCode, serde_json::Value),
 }
 
-fn respond(status: StatusCode, body: &serde_json::Value, replayed: bool) -> HttpResponse {
+fn respond<D: Dialect>(status: StatusCode, body: &serde_json::Value, replayed: bool) -> HttpResponse {
     let mut builder = HttpResponse::build(status);
     if status.is_client_error() || status.is_server_error() {
-        builder.content_type("application/problem+json");
+        builder.content_type(D::ERROR_CONTENT_TYPE);
     }
     if replayed {
         builder.insert_header(("Idempotent-Replayed", "true"));
@@ -54,11 +54,7 @@ fn respond(status: StatusCode, body: &serde_json::Value, replayed: bool) -> Http
     builder.json(body)
 }
 
-fn render_transaction(t: &Transaction) -> serde_json::Value {
-    serde_json::to_value(TransactionResponse::from(t)).unwrap_or_default()
-}
-
-fn replay(stored: StoredResponse) -> Result<HttpResponse, ApiError> {
+fn replay<D: Dialect>(stored: StoredResponse) -> Result<HttpResponse, ApiError> {
     let status = StatusCode::from_u16(stored.status).map_err(|_| ApiError::internal())?;
     let body = match stored.body {
         StoredBody::Rendered(v) => v,
@@ -67,10 +63,10 @@ fn replay(stored: StoredResponse) -> Result<HttpResponse, ApiError> {
                 tracing::error!(error = %e, "stored idempotent transaction does not decode");
                 ApiError::internal()
             })?;
-            render_transaction(&t)
+            D::render_transaction(&t)
         }
     };
-    Ok(respond(status, &body, true))
+    Ok(respond::<D>(status, &body, true))
 }
 
 fn key_from(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -88,8 +84,26 @@ fn key_from(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key))
 }
 
-/// Runs a creating operation under the request's idempotency key, if any.
+/// Runs a creating operation of the native API under the request's
+/// idempotency key, if any.
 pub async fn run<F>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    fingerprint: String,
+    op: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&Service, Option<IdempotencyMark>) -> Result<Outcome, ApiError> + Send + 'static,
+{
+    run_as::<Native, F>(state, req, caller, fingerprint, op).await
+}
+
+/// Runs a creating operation of dialect `D` under the request's idempotency
+/// key, if any. Client errors are stored and answered in `D`'s shape; the
+/// errors returned are the ones not stored (server-side, key in flight or
+/// reused), for the dialect to render.
+pub async fn run_as<D: Dialect, F>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -101,9 +115,14 @@ where
 {
     let service: Arc<Service> = Arc::clone(&state.service);
     let Some(key) = key_from(req)? else {
-        return match web::block(move || op(&service, None)).await?? {
-            Outcome::Recorded(t) => Ok(respond(StatusCode::CREATED, &render_transaction(&t), false)),
-            Outcome::Rendered(status, body) => Ok(respond(status, &body, false)),
+        return match web::block(move || op(&service, None)).await? {
+            Ok(Outcome::Recorded(t)) => Ok(respond::<D>(D::created_status(), &D::render_transaction(&t), false)),
+            Ok(Outcome::Rendered(status, body)) => Ok(respond::<D>(status, &body, false)),
+            Err(e) if e.is_client_error() => {
+                let (status, body) = D::render_error(&e);
+                Ok(respond::<D>(status, &body, false))
+            }
+            Err(e) => Err(e),
         };
     };
     let started = Instant::now();
@@ -122,14 +141,14 @@ where
                 let Some(op) = op.take() else {
                     return Err(in_flight());
                 };
-                match execute(state, Arc::clone(&service), mark, op).await {
+                match execute::<D, F>(state, Arc::clone(&service), mark, op).await {
                     // a retry took the claim over while this request ran: nothing
                     // was stored under it; answer what the winner answers
                     Err(e) if e.kind == IN_FLIGHT => continue,
                     other => return other,
                 }
             }
-            Claim::Completed(stored) => return replay(stored),
+            Claim::Completed(stored) => return replay::<D>(stored),
             Claim::Mismatch => {
                 return Err(ApiError::new(
                     ProblemType::IdempotencyKeyReused,
@@ -157,7 +176,7 @@ fn in_flight() -> ApiError {
 }
 
 /// Runs `op` under a fresh claim and stores its answer.
-async fn execute<F>(
+async fn execute<D: Dialect, F>(
     state: &AppState,
     service: Arc<Service>,
     mark: IdempotencyMark,
@@ -169,24 +188,24 @@ where
     let (store, m) = (state.store.clone(), mark.clone());
     let result = web::block(move || op(&service, Some(m))).await?;
     match result {
-        Ok(Outcome::Recorded(t)) => Ok(respond(StatusCode::CREATED, &render_transaction(&t), false)),
+        Ok(Outcome::Recorded(t)) => Ok(respond::<D>(D::created_status(), &D::render_transaction(&t), false)),
         Ok(Outcome::Rendered(status, body)) => {
             let stored = StoredResponse {
                 status: status.as_u16(),
                 body: StoredBody::Rendered(body.clone()),
             };
             web::block(move || store.complete(&mark, &stored)).await??;
-            Ok(respond(status, &body, false))
+            Ok(respond::<D>(status, &body, false))
         }
         Err(e) if e.is_client_error() && e.kind != IN_FLIGHT => {
-            let body = serde_json::to_value(e.problem()).unwrap_or_default();
+            let (status, body) = D::render_error(&e);
             let stored = StoredResponse {
-                status: e.status.as_u16(),
+                status: status.as_u16(),
                 body: StoredBody::Rendered(body.clone()),
             };
             web::block(move || store.complete(&mark, &stored)).await??;
             // answered from the stored form, so a replay is byte-identical
-            Ok(respond(e.status, &body, false))
+            Ok(respond::<D>(status, &body, false))
         }
         Err(e) => {
             web::block(move || store.release(&mark)).await??;

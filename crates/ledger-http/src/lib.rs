@@ -6,6 +6,7 @@
 
 pub mod api_doc;
 pub mod auth;
+pub mod dialect;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -67,7 +68,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(swagger)
             .service(
                 web::scope("/v1")
-                    .wrap(from_fn(auth::authenticate))
+                    .wrap(from_fn(auth::authenticate::<dialect::Native>))
                     .service(
                         resource("/ledgers", "GET, POST")
                             .route(web::get().to(ledgers::list))

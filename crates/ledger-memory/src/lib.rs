@@ -18,8 +18,8 @@ use ledger_domain::ports::{
 };
 use ledger_domain::posting::{check_limit, counter_deltas};
 use ledger_domain::{
-    Account, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Identity, IdentityId, Ledger,
-    LedgerError, LedgerId, Metadata, PartialPost, Transaction, TransactionId, TransactionStatus,
+    Account, AccountGroup, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, GroupId, Identity,
+    IdentityId, Ledger, LedgerError, LedgerId, Metadata, PartialPost, Transaction, TransactionId, TransactionStatus,
 };
 use uuid::Uuid;
 
@@ -34,6 +34,7 @@ struct State {
     external_ids: HashMap<(LedgerId, String), TransactionId>,
     categories: BTreeMap<CategoryId, Category>,
     members: HashMap<CategoryId, Vec<CategoryMember>>,
+    groups: BTreeMap<GroupId, AccountGroup>,
     api_keys: HashMap<String, ApiKey>,
     idempotency: HashMap<(Uuid, String), IdempotencySlot>,
 }
@@ -232,8 +233,29 @@ impl State {
 
 impl LedgerStore for MemoryLedgerStore {
     fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError> {
-        self.lock()?.ledgers.insert(ledger.id, ledger.clone());
+        let mut state = self.lock()?;
+        if state.ledgers.contains_key(&ledger.id) {
+            return Err(LedgerError::Conflict(format!("ledger {} already exists", ledger.id)));
+        }
+        state.ledgers.insert(ledger.id, ledger.clone());
         Ok(())
+    }
+
+    fn insert_group(&self, group: &AccountGroup) -> Result<(), LedgerError> {
+        let mut state = self.lock()?;
+        if state.groups.contains_key(&group.id) {
+            return Err(LedgerError::Conflict(format!("group {} already exists", group.id)));
+        }
+        state.groups.insert(group.id, group.clone());
+        Ok(())
+    }
+
+    fn get_group(&self, id: GroupId) -> Result<Option<AccountGroup>, LedgerError> {
+        Ok(self.lock()?.groups.get(&id).cloned())
+    }
+
+    fn list_groups(&self, ledger_id: LedgerId, p: &PageRequest) -> Result<Vec<AccountGroup>, LedgerError> {
+        Ok(page(self.lock()?.groups.iter(), p, |g| g.ledger_id == ledger_id))
     }
 
     fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError> {

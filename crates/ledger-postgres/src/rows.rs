@@ -6,15 +6,15 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ledger_domain::transaction::TransactionRecord;
 use ledger_domain::{
-    Account, AccountId, AccountKind, BalanceCounters, Category, CategoryId, Currency, Direction, Entry, Identity,
-    IdentityId, IdentityKind, Ledger, LedgerError, LedgerId, Metadata, NormalBalance, Transaction, TransactionId,
-    TransactionStatus,
+    Account, AccountGroup, AccountId, AccountKind, BalanceCounters, Category, CategoryId, Currency, Direction, Entry,
+    GroupId, Identity, IdentityId, IdentityKind, Ledger, LedgerError, LedgerId, Metadata, NormalBalance, Transaction,
+    TransactionId, TransactionStatus,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::corrupt;
-use crate::schema::{accounts, categories, entries, identities, ledgers, transactions};
+use crate::schema::{account_groups, accounts, categories, entries, identities, ledgers, transactions};
 
 /// Metadata as jsonb. A number that jsonb keeps in plain decimal notation must
 /// read back: `-1.7976931348623157e308` becomes a 309-digit integer that JSON
@@ -56,6 +56,42 @@ fn currency(code: &str) -> Result<Currency, LedgerError> {
 
 fn normal(text: &str) -> Result<NormalBalance, LedgerError> {
     NormalBalance::parse(text).ok_or_else(|| corrupt("normal balance", text))
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = account_groups, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct GroupRow {
+    pub id: Uuid,
+    pub ledger_id: Uuid,
+    pub name: String,
+    pub metadata: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<&AccountGroup> for GroupRow {
+    type Error = LedgerError;
+    fn try_from(g: &AccountGroup) -> Result<Self, LedgerError> {
+        Ok(Self {
+            id: g.id.0,
+            ledger_id: g.ledger_id.0,
+            name: g.name.clone(),
+            metadata: metadata_value(&g.metadata)?,
+            created_at: g.created_at,
+        })
+    }
+}
+
+impl TryFrom<GroupRow> for AccountGroup {
+    type Error = LedgerError;
+    fn try_from(r: GroupRow) -> Result<Self, LedgerError> {
+        Ok(Self {
+            id: GroupId(r.id),
+            ledger_id: LedgerId(r.ledger_id),
+            name: r.name,
+            metadata: metadata_from(r.metadata)?,
+            created_at: r.created_at,
+        })
+    }
 }
 
 #[derive(Debug, Queryable, Selectable, Insertable)]

@@ -1,6 +1,16 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    account_groups (id) {
+        id -> Uuid,
+        ledger_id -> Uuid,
+        name -> Text,
+        metadata -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     account_balances (account_id, shard) {
         account_id -> Uuid,
         shard -> Int2,
@@ -132,6 +142,7 @@ diesel::table! {
 }
 
 diesel::joinable!(account_balances -> accounts (account_id));
+diesel::joinable!(account_groups -> ledgers (ledger_id));
 diesel::joinable!(accounts -> identities (identity_id));
 diesel::joinable!(accounts -> ledgers (ledger_id));
 diesel::joinable!(categories -> ledgers (ledger_id));
@@ -144,6 +155,7 @@ diesel::joinable!(transactions -> ledgers (ledger_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_balances,
+    account_groups,
     accounts,
     api_keys,
     categories,

@@ -16,8 +16,8 @@ use ledger_domain::ports::{
     TransactionFilter,
 };
 use ledger_domain::{
-    Account, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Direction, Identity, IdentityId, Ledger,
-    LedgerError, LedgerId, Transaction, TransactionId, TransactionStatus,
+    Account, AccountGroup, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Direction, GroupId,
+    Identity, IdentityId, Ledger, LedgerError, LedgerId, Transaction, TransactionId, TransactionStatus,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -25,9 +25,12 @@ use uuid::Uuid;
 use crate::error::{TxError, corrupt, from_diesel, pool_error};
 use crate::fast;
 use crate::journal::{self, HOUSE_SHARDS};
-use crate::rows::{AccountRow, CategoryRow, EntryRow, IdentityRow, LedgerRow, Totals, TransactionRow, to_transaction};
+use crate::rows::{
+    AccountRow, CategoryRow, EntryRow, GroupRow, IdentityRow, LedgerRow, Totals, TransactionRow, to_transaction,
+};
 use crate::schema::{
-    account_balances, accounts, categories, category_members, entries, identities, ledgers, transactions,
+    account_balances, account_groups, accounts, categories, category_members, entries, identities, ledgers,
+    transactions,
 };
 use crate::{PgPool, PgPooled};
 use ledger_domain::access::IdempotencyMark;
@@ -327,6 +330,45 @@ impl LedgerStore for PostgresLedgerStore {
             .execute(&mut conn)
             .map_err(from_diesel)?;
         Ok(())
+    }
+
+    fn insert_group(&self, group: &AccountGroup) -> Result<(), LedgerError> {
+        let mut conn = self.conn()?;
+        diesel::insert_into(account_groups::table)
+            .values(GroupRow::try_from(group)?)
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
+        Ok(())
+    }
+
+    fn get_group(&self, id: GroupId) -> Result<Option<AccountGroup>, LedgerError> {
+        let mut conn = self.conn()?;
+        account_groups::table
+            .find(id.0)
+            .select(GroupRow::as_select())
+            .first(&mut conn)
+            .optional()
+            .map_err(from_diesel)?
+            .map(AccountGroup::try_from)
+            .transpose()
+    }
+
+    fn list_groups(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<AccountGroup>, LedgerError> {
+        let mut conn = self.conn()?;
+        let mut q = account_groups::table
+            .filter(account_groups::ledger_id.eq(ledger_id.0))
+            .select(GroupRow::as_select())
+            .order(account_groups::id)
+            .limit(limit(page))
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(account_groups::id.gt(after));
+        }
+        q.load(&mut conn)
+            .map_err(from_diesel)?
+            .into_iter()
+            .map(AccountGroup::try_from)
+            .collect()
     }
 
     fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError> {
