@@ -866,6 +866,7 @@ where
         api_key_id: key.id,
         key: "k-1".into(),
         token: uuid::Uuid::now_v7(),
+        answer_status: 201,
     };
     let now = ledger_domain::ports::truncate_to_micros(Utc::now());
     assert_eq!(store.claim(&mark, "hash-a", now).unwrap(), Claim::Fresh);
@@ -892,6 +893,7 @@ where
         api_key_id: mark.api_key_id,
         key: "k-2".into(),
         token: uuid::Uuid::now_v7(),
+        answer_status: 201,
     };
     assert_eq!(store.claim(&other, "h", now).unwrap(), Claim::Fresh);
     store.release(&other).unwrap();
@@ -923,6 +925,7 @@ where
         api_key_id: key.id,
         key: "pay-1".into(),
         token,
+        answer_status: 201,
     };
     let t0 = ledger_domain::ports::truncate_to_micros(Utc::now());
     let dead = mark(uuid::Uuid::now_v7());
@@ -942,7 +945,7 @@ where
     assert!(matches!(
         store.complete(
             &dead,
-            &ledger_domain::access::transaction_snapshot(&deposit(&svc, &l, w.id, "1.00")).unwrap()
+            &ledger_domain::access::transaction_snapshot(&deposit(&svc, &l, w.id, "1.00"), &dead).unwrap()
         ),
         Err(LedgerError::IdempotencyClaimLost)
     ));

@@ -61,6 +61,9 @@ pub struct IdempotencyMark {
     pub api_key_id: Uuid,
     pub key: String,
     pub token: Uuid,
+    /// The status a posting stored under this mark is answered with: 201 for
+    /// a creation, 200 where a dialect answers a write with 200 (a Blnk commit).
+    pub answer_status: u16,
 }
 
 /// How long a claim holds its key before a retry may take it over. Longer than
@@ -132,11 +135,14 @@ impl<T: IdempotencyStore + ?Sized> IdempotencyStore for std::sync::Arc<T> {
     }
 }
 
-/// The stored body for a transaction created under an idempotency key.
-pub fn transaction_snapshot(transaction: &crate::Transaction) -> Result<StoredResponse, LedgerError> {
+/// The stored response for a transaction written under an idempotency mark.
+pub fn transaction_snapshot(
+    transaction: &crate::Transaction,
+    mark: &IdempotencyMark,
+) -> Result<StoredResponse, LedgerError> {
     let value = serde_json::to_value(transaction).map_err(|e| LedgerError::Unknown(e.into()))?;
     Ok(StoredResponse {
-        status: 201,
+        status: mark.answer_status,
         body: StoredBody::Transaction(value),
     })
 }

@@ -110,3 +110,28 @@ impl<D: Dialect> ResponseError for DialectError<D> {
             .json(body)
     }
 }
+
+/// A JSON body ([`crate::extract::ApiJson`]: size limit, `application/json`
+/// only, field paths in errors) whose refusals are rendered in dialect `D`.
+pub struct Json<D, T> {
+    pub value: T,
+    pub fingerprint: String,
+    _dialect: PhantomData<D>,
+}
+
+impl<D: Dialect, T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<D, T> {
+    type Error = DialectError<D>;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let inner = crate::extract::ApiJson::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let json = inner.await.map_err(DialectError::new)?;
+            Ok(Self {
+                value: json.value,
+                fingerprint: json.fingerprint,
+                _dialect: PhantomData,
+            })
+        })
+    }
+}

@@ -112,7 +112,7 @@ fn validated<T: Validate>(value: &T) -> Result<(), ApiError> {
 }
 
 /// Metadata is a JSON object of at most 64 keys.
-fn check_metadata(metadata: &Option<Metadata>) -> Result<Metadata, ApiError> {
+pub fn check_metadata(metadata: &Option<Metadata>) -> Result<Metadata, ApiError> {
     let m = metadata.clone().unwrap_or_default();
     if m.len() > 64 {
         return Err(ApiError::validation("metadata", "at most 64 keys"));

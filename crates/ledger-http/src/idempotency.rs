@@ -37,8 +37,13 @@ const WAIT_FOR_IN_FLIGHT: Duration = Duration::from_secs(16);
 
 /// What a creating handler produced.
 pub enum Outcome {
-    /// A posting stored through a journal write that carried the mark.
+    /// A posting stored through a journal write that carried the mark,
+    /// answered with the mark's `answer_status` (the dialect's created status
+    /// unless the operation changed it).
     Recorded(Transaction),
+    /// The same, answered with this status (which the operation also set as
+    /// the mark's `answer_status`, so a replay answers the same).
+    RecordedWith(StatusCode, Transaction),
     /// Any other response, rendered.
     Rendered(StatusCode, serde_json::Value),
 }
@@ -117,6 +122,7 @@ where
     let Some(key) = key_from(req)? else {
         return match web::block(move || op(&service, None)).await? {
             Ok(Outcome::Recorded(t)) => Ok(respond::<D>(D::created_status(), &D::render_transaction(&t), false)),
+            Ok(Outcome::RecordedWith(status, t)) => Ok(respond::<D>(status, &D::render_transaction(&t), false)),
             Ok(Outcome::Rendered(status, body)) => Ok(respond::<D>(status, &body, false)),
             Err(e) if e.is_client_error() => {
                 let (status, body) = D::render_error(&e);
@@ -133,6 +139,7 @@ where
             api_key_id: caller.0.id,
             key: key.clone(),
             token: Uuid::now_v7(),
+            answer_status: D::created_status().as_u16(),
         };
         let (store, m, fp) = (state.store.clone(), mark.clone(), fingerprint.clone());
         let now = ledger_domain::ports::truncate_to_micros(chrono::Utc::now());
@@ -189,6 +196,7 @@ where
     let result = web::block(move || op(&service, Some(m))).await?;
     match result {
         Ok(Outcome::Recorded(t)) => Ok(respond::<D>(D::created_status(), &D::render_transaction(&t), false)),
+        Ok(Outcome::RecordedWith(status, t)) => Ok(respond::<D>(status, &D::render_transaction(&t), false)),
         Ok(Outcome::Rendered(status, body)) => {
             let stored = StoredResponse {
                 status: status.as_u16(),

@@ -432,7 +432,7 @@ impl LedgerStore for MemoryLedgerStore {
         // Under the same lock as the write: the key's response and the posting
         // become visible together.
         if let (Ok(t), Some(mark)) = (&result, mark) {
-            state.claimed_slot(&mark)?.response = Some(transaction_snapshot(t)?);
+            state.claimed_slot(&mark)?.response = Some(transaction_snapshot(t, &mark)?);
         }
         result
     }

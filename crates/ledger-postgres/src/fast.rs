@@ -63,6 +63,7 @@ pub(crate) struct PostingQuery {
     idem_key_id: Option<Uuid>,
     idem_key: Option<String>,
     idem_token: Option<Uuid>,
+    idem_status: Option<i32>,
     snapshot: Option<serde_json::Value>,
 }
 
@@ -107,6 +108,7 @@ impl QueryFragment<Pg> for PostingQuery {
         param!(Nullable<SqlUuid>, &self.idem_key_id, "uuid", "idem_key_id", ", ");
         param!(Nullable<Text>, &self.idem_key, "text", "idem_key", ", ");
         param!(Nullable<SqlUuid>, &self.idem_token, "uuid", "idem_token", ", ");
+        param!(Nullable<Int4>, &self.idem_status, "int4", "idem_status", ", ");
         param!(Nullable<Jsonb>, &self.snapshot, "jsonb", "snapshot", "), ");
         out.push_sql(POSTING_BODY);
         Ok(())
@@ -149,7 +151,7 @@ pub(crate) fn prepare(
         qc.push(delta.pending_credits);
     }
     let entries = transaction.entries();
-    let snapshot = match mark.map(|_| transaction_snapshot(transaction)) {
+    let snapshot = match mark.map(|m| transaction_snapshot(transaction, m)) {
         Some(Ok(s)) => match s.body {
             StoredBody::Transaction(v) | StoredBody::Rendered(v) => Some(v),
         },
@@ -183,6 +185,7 @@ pub(crate) fn prepare(
         idem_key_id: mark.map(|m| m.api_key_id),
         idem_key: mark.map(|m| m.key.clone()),
         idem_token: mark.map(|m| m.token),
+        idem_status: mark.map(|m| i32::from(m.answer_status)),
         snapshot,
     })
 }

@@ -111,6 +111,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         App::new()
             .wrap(from_fn(ledger_http::metrics::record))
             .wrap(TracingLogger::default())
+            // the Blnk dialect first: the native configuration ends in a catch-all 404
+            .configure(ledger_blnk::configure)
             .configure(ledger_http::configure(state.clone()))
     })
     .shutdown_timeout(30)

@@ -26,7 +26,7 @@ e AS (
         AS x(line, account_id, direction, amount, currency)),
 -- fenced by the claim token: a claim taken over by a retry completes nothing
 i AS (
-    UPDATE idempotency_keys k SET response_status = 201, response_kind = 'transaction', response_body = p.snapshot
+    UPDATE idempotency_keys k SET response_status = p.idem_status, response_kind = 'transaction', response_body = p.snapshot
     FROM p WHERE p.idem_key_id IS NOT NULL AND k.api_key_id = p.idem_key_id AND k.key = p.idem_key
       AND k.claim_token = p.idem_token AND k.response_status IS NULL
     RETURNING k.key)
