@@ -35,8 +35,9 @@ run:
 	@scripts/run.sh
 
 openapi:
-	cargo run --quiet -p ledger-server --bin wallet-ledger -- openapi > openapi/openapi.json
-	@echo "wrote openapi/openapi.json"
+	cargo run --quiet -p ledger-server --bin wallet-ledger -- openapi native > openapi/openapi.json
+	cargo run --quiet -p ledger-server --bin wallet-ledger -- openapi blnk > openapi/blnk.json
+	@echo "wrote openapi/openapi.json and openapi/blnk.json"
 
 # Needs the diesel CLI: cargo install diesel_cli --no-default-features --features postgres
 schema:

@@ -13,6 +13,23 @@ async fn the_committed_openapi_document_equals_the_generated_one() {
 }
 
 #[actix_web::test]
+async fn the_committed_blnk_document_equals_the_generated_one() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/blnk.json"))
+        .expect("openapi/blnk.json is committed");
+    assert!(
+        committed == ledger_blnk::openapi_json(),
+        "openapi/blnk.json is stale: run `make openapi` and commit it"
+    );
+}
+
+#[actix_web::test]
+async fn the_served_document_is_the_committed_one() {
+    let app = spawn_app().await;
+    let r = app.send("GET", "/openapi.json", None, &[], None).await;
+    assert_eq!(String::from_utf8_lossy(&r.raw), ledger_http::openapi_json());
+}
+
+#[actix_web::test]
 async fn every_route_is_documented_with_descriptions_and_bearer_security() {
     let app = spawn_app().await;
     let r = app.send("GET", "/openapi.json", None, &[], None).await;

@@ -52,6 +52,7 @@ pub async fn spawn_app() -> TestApp {
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(ledger_http::metrics::record))
+            .configure(ledger_blnk::configure)
             .configure(ledger_http::configure(state.clone()))
     })
     .workers(2)

@@ -119,6 +119,7 @@ async fn a_retry_completes_a_payment_whose_first_attempt_died_after_claiming_its
         api_key_id: key.id,
         key: "pay-7".into(),
         token: uuid::Uuid::now_v7(),
+        answer_status: 201,
     };
     assert_eq!(store.claim(&dead, &hash, claimed_at).unwrap(), Claim::Fresh);
 

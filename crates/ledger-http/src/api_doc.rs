@@ -237,9 +237,139 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The document as committed in `openapi/openapi.json`.
+/// The document as served at `/openapi.json` and committed in
+/// `openapi/openapi.json`: the generated one, refined by [`refine`].
 pub fn openapi_json() -> String {
-    let mut text = openapi().to_pretty_json().unwrap_or_default();
+    let mut doc = serde_json::to_value(openapi()).unwrap_or_default();
+    refine(&mut doc);
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
+}
+
+fn set(target: Option<&mut serde_json::Value>, key: &str, value: serde_json::Value) {
+    if let Some(serde_json::Value::Object(map)) = target {
+        map.insert(key.to_owned(), value);
+    }
+}
+
+/// Rules the server enforces that the derive macros cannot state, added to the
+/// document so that a schema-valid request is one the server accepts (JSON
+/// Schema 2020-12 keywords: `enum`, `not`, `if`/`then`, `propertyNames`).
+fn refine(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let currencies: Vec<Value> = ledger_domain::Currency::all().iter().map(|c| json!(c.code())).collect();
+    let currency = json!({"$ref": "#/components/schemas/Currency"});
+    let request_metadata = |m: &mut Value| {
+        set(Some(m), "maxProperties", json!(64));
+        set(
+            Some(m),
+            "propertyNames",
+            json!({"type": "string", "minLength": 1, "maxLength": 64}),
+        );
+    };
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        schemas.insert(
+            "Currency".to_owned(),
+            json!({"type": "string", "description": "An ISO 4217 code with a minor unit.", "enum": currencies, "example": "USD"}),
+        );
+        for (name, schema) in schemas.iter_mut() {
+            let request = name.ends_with("Request") || name == "OperationFields";
+            {
+                let Some(Value::Object(p)) = schema.get_mut("properties") else {
+                    continue;
+                };
+                if let Some(c) = p.get_mut("currency")
+                    && c.get("pattern").is_some()
+                {
+                    let nullable = c.get("type").is_some_and(Value::is_array);
+                    *c = if nullable {
+                        json!({"oneOf": [currency, {"type": "null"}]})
+                    } else {
+                        currency.clone()
+                    };
+                }
+                if request && let Some(m) = p.get_mut("metadata") {
+                    request_metadata(m);
+                }
+            }
+        }
+        if let Some(code) = schemas
+            .get_mut("CreateAccountRequest")
+            .and_then(|s| s.pointer_mut("/properties/code"))
+        {
+            set(
+                Some(code),
+                "not",
+                json!({"type": "string", "pattern": "^(cash|revenue):"}),
+            );
+            set(
+                Some(code),
+                "description",
+                json!(
+                    "Unique in the ledger. Codes starting with `cash:` or `revenue:` are reserved for system accounts."
+                ),
+            );
+        }
+        if let Some(Value::Object(identity)) = schemas.get_mut("CreateIdentityRequest") {
+            identity.insert(
+                "allOf".to_owned(),
+                json!([
+                    {"if": {"properties": {"kind": {"const": "individual"}}},
+                     "then": {"anyOf": [
+                        {"required": ["first_name"], "properties": {"first_name": {"type": "string", "pattern": "\\S"}}},
+                        {"required": ["last_name"], "properties": {"last_name": {"type": "string", "pattern": "\\S"}}}]}},
+                    {"if": {"properties": {"kind": {"const": "organization"}}},
+                     "then": {"required": ["organization_name"], "properties": {"organization_name": {"type": "string", "pattern": "\\S"}}}}
+                ]),
+            );
+        }
+    }
+    // the operation fields of deposits, transfers and withdrawals are flattened
+    // into allOf parts: refine their currency and metadata too
+    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
+        for name in ["DepositRequest", "TransferRequest", "WithdrawalRequest"] {
+            let Some(Value::Array(parts)) = schemas.get_mut(name).and_then(|s| s.get_mut("allOf")) else {
+                continue;
+            };
+            for part in parts {
+                let Some(Value::Object(p)) = part.get_mut("properties") else {
+                    continue;
+                };
+                if let Some(c) = p.get_mut("currency") {
+                    *c = currency.clone();
+                }
+                if let Some(m) = p.get_mut("metadata") {
+                    request_metadata(m);
+                }
+            }
+        }
+    }
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Value::Object(ops) = item else { continue };
+        for op in ops.values_mut() {
+            let Some(Value::Array(params)) = op.get_mut("parameters") else {
+                continue;
+            };
+            for param in params {
+                match param.get("name").and_then(Value::as_str) {
+                    Some("Idempotency-Key") => set(
+                        Some(param),
+                        "schema",
+                        json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"}),
+                    ),
+                    Some("currency") => set(Some(param), "schema", currency.clone()),
+                    Some("metadata") => {
+                        if let Some(schema) = param.get_mut("schema") {
+                            set(Some(schema), "propertyNames", json!({"type": "string", "minLength": 1}));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
 }

@@ -117,7 +117,7 @@ pub fn check_metadata(metadata: &Option<Metadata>) -> Result<Metadata, ApiError>
     if m.len() > 64 {
         return Err(ApiError::validation("metadata", "at most 64 keys"));
     }
-    if m.keys().any(|k| k.is_empty() || k.len() > 64) {
+    if m.keys().any(|k| k.is_empty() || k.chars().count() > 64) {
         return Err(ApiError::validation("metadata", "keys are 1 to 64 characters"));
     }
     Ok(m)
@@ -197,15 +197,22 @@ impl From<&Ledger> for LedgerResponse {
 pub struct CreateIdentityRequest {
     pub ledger_id: Uuid,
     pub kind: IdentityKindDto,
-    #[validate(length(max = 255))]
+    /// An `individual` needs a first or a last name.
+    #[validate(length(max = 255, message = "at most 255 characters"))]
+    #[schema(max_length = 255)]
     pub first_name: Option<String>,
-    #[validate(length(max = 255))]
+    #[validate(length(max = 255, message = "at most 255 characters"))]
+    #[schema(max_length = 255)]
     pub last_name: Option<String>,
-    #[validate(length(max = 255))]
+    /// An `organization` needs one.
+    #[validate(length(max = 255, message = "at most 255 characters"))]
+    #[schema(max_length = 255)]
     pub organization_name: Option<String>,
-    #[validate(email)]
+    #[validate(email(message = "must be an email address"))]
+    #[schema(format = Email)]
     pub email: Option<String>,
-    #[validate(length(min = 3, max = 32))]
+    #[validate(length(min = 3, max = 32, message = "3 to 32 characters"))]
+    #[schema(min_length = 3, max_length = 32)]
     pub phone: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Metadata>,
@@ -416,7 +423,10 @@ pub struct StatementLineResponse {
     pub line: i32,
     pub direction: DirectionDto,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(example = "200.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    #[schema(
+        example = "200.00",
+        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+    )]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -560,7 +570,10 @@ pub struct EntryRequest {
     pub account_id: Uuid,
     pub direction: DirectionDto,
     /// Decimal string, > 0, at most the currency's decimals.
-    #[schema(example = "100.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    #[schema(
+        example = "100.00",
+        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+    )]
     pub amount: String,
     /// Optional; must equal the account's currency when given.
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
@@ -695,7 +708,10 @@ pub struct EntryResponse {
     pub account_id: Uuid,
     pub direction: DirectionDto,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(example = "100.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    #[schema(
+        example = "100.00",
+        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+    )]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -797,7 +813,10 @@ pub struct DepositRequest {
     pub ledger_id: Uuid,
     pub wallet_id: Uuid,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(example = "1000.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    #[schema(
+        example = "1000.00",
+        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+    )]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -815,7 +834,10 @@ pub struct TransferRequest {
     pub from_wallet_id: Uuid,
     pub to_wallet_id: Uuid,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(example = "200.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    #[schema(
+        example = "200.00",
+        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+    )]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -831,7 +853,10 @@ pub struct WithdrawalRequest {
     pub ledger_id: Uuid,
     pub wallet_id: Uuid,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(example = "100.00", pattern = "^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    #[schema(
+        example = "100.00",
+        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+    )]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,

@@ -62,6 +62,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(resource("/health/live", "GET").route(web::get().to(health::live)))
             .service(resource("/health/ready", "GET").route(web::get().to(health::ready)))
             .service(resource("/metrics", "GET").route(web::get().to(health::metrics)))
+            .service(resource("/openapi.json", "GET").route(
+                web::get().to(|| async { HttpResponse::Ok().content_type("application/json").body(openapi_json()) }),
+            ))
             .service(resource("/docs", "GET").route(
                 web::get().to(|| async { HttpResponse::Found().insert_header(("Location", "/docs/")).finish() }),
             ))

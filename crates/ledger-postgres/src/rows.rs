@@ -16,31 +16,11 @@ use uuid::Uuid;
 use crate::error::corrupt;
 use crate::schema::{account_groups, accounts, categories, entries, identities, ledgers, transactions};
 
-/// Metadata as jsonb. A number that jsonb keeps in plain decimal notation must
-/// read back: `-1.7976931348623157e308` becomes a 309-digit integer that JSON
-/// parsers refuse, so such metadata is refused before it is written.
+/// Metadata as jsonb. jsonb keeps numbers as exact decimals in plain notation
+/// (`-1.7976931348623157e308` comes back as a 309-digit integer); with
+/// serde_json's `arbitrary_precision` every such number reads back exactly.
 pub(crate) fn metadata_value(m: &Metadata) -> Result<Value, LedgerError> {
-    fn storable(v: &Value) -> bool {
-        match v {
-            Value::Number(n) if n.is_f64() => {
-                let plain = std::str::FromStr::from_str(&n.to_string())
-                    .map(|d: BigDecimal| d.to_plain_string())
-                    .unwrap_or_default();
-                serde_json::from_str::<Value>(&plain).is_ok()
-            }
-            Value::Array(items) => items.iter().all(storable),
-            Value::Object(map) => map.values().all(storable),
-            _ => true,
-        }
-    }
-    if m.values().all(storable) {
-        Ok(Value::Object(m.clone()))
-    } else {
-        Err(LedgerError::validation(
-            "metadata",
-            "a number is too large or too precise to store",
-        ))
-    }
+    Ok(Value::Object(m.clone()))
 }
 
 pub(crate) fn metadata_from(v: Value) -> Result<Metadata, LedgerError> {

@@ -72,8 +72,19 @@ enum Command {
         /// Where the development key is kept.
         file: std::path::PathBuf,
     },
-    /// Print the OpenAPI 3.1 document (what openapi/openapi.json holds).
-    Openapi,
+    /// Print an OpenAPI 3.1 document: the native API (openapi/openapi.json) or a dialect's (openapi/<dialect>.json).
+    Openapi {
+        #[arg(value_enum, default_value_t = DocArg::Native)]
+        document: DocArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DocArg {
+    /// The native API under /v1.
+    Native,
+    /// The Blnk dialect under /blnk.
+    Blnk,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -130,14 +141,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     let cli = <Cli as clap::Parser>::parse();
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::Openapi = command {
-        print!("{}", ledger_http::openapi_json());
+    if let Command::Openapi { document } = command {
+        print!(
+            "{}",
+            match document {
+                DocArg::Native => ledger_http::openapi_json(),
+                DocArg::Blnk => ledger_blnk::openapi_json(),
+            }
+        );
         return Ok(());
     }
     let config = Config::from_env()?;
     init_telemetry(config.log_format);
     match command {
-        Command::Openapi => Ok(()),
+        Command::Openapi { .. } => Ok(()),
         Command::Serve => serve(config).await,
         Command::Migrate => {
             connect(&config)?;
