@@ -6,6 +6,7 @@
 #   tests/pyclient/run.sh      a Python client generated from openapi/openapi.json
 #   tests/schemathesis/run.sh  schemathesis --checks all, bounded
 #   tests/readme/run.sh        the README's curl walk-through, pasted as is
+#   tests/blnk/run.sh          Blnk's TypeScript SDK and the tutorial's curl blocks against /blnk
 #
 #   scripts/e2e.sh             all suites
 #   scripts/e2e.sh browser     only the named ones
@@ -19,7 +20,7 @@ cd "$ROOT"
 source "$ROOT/scripts/ports.sh"
 
 suites=("$@")
-[[ ${#suites[@]} -gt 0 ]] || suites=(browser readme)
+[[ ${#suites[@]} -gt 0 ]] || suites=(browser readme blnk pyclient schemathesis)
 
 server="$(scripts/db.sh up)"
 db="wl_e2e_$$"

@@ -81,6 +81,22 @@ fn balance_in_book(svc: &Service, id: &str) -> Result<Account, ApiError> {
     }
 }
 
+/// A transaction as Blnk shows it when read: a hold commits were split from
+/// stays `INFLIGHT` (see [`render::transaction_as`]).
+fn shown(svc: &Service, t: &Transaction) -> Result<Value, ApiError> {
+    let split = t.status() == TransactionStatus::Archived
+        && t.partial_of().is_none()
+        && !svc
+            .list_transactions(ledger_domain::ports::TransactionFilter {
+                ledger_id: Some(BOOK),
+                partial_of: Some(t.id()),
+                page: PageRequest { limit: 1, after: None },
+                ..Default::default()
+            })?
+            .is_empty();
+    Ok(render::transaction_as(t, split))
+}
+
 /// A transaction of the tenant book.
 fn transaction_in_book(svc: &Service, id: &str) -> Result<Transaction, ApiError> {
     let missing = || not_found("transaction", id);
@@ -606,10 +622,7 @@ async fn create_transaction(
     security(("blnk_key" = [])))]
 async fn get_transaction(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
     let id = id.into_inner();
-    let body = read(&state, move |svc| {
-        Ok(render::transaction(&transaction_in_book(svc, &id)?))
-    })
-    .await?;
+    let body = read(&state, move |svc| shown(svc, &transaction_in_book(svc, &id)?)).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -624,7 +637,7 @@ async fn get_transaction_by_reference(state: web::Data<AppState>, reference: web
         let t = svc
             .find_transaction_by_external_id(BOOK, &reference)?
             .ok_or_else(|| ApiError::not_found(format!("transaction with reference '{reference}' not found")))?;
-        Ok(render::transaction(&t))
+        shown(svc, &t)
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

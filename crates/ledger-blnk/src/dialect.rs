@@ -67,6 +67,9 @@ fn message(e: &ApiError) -> String {
 impl Dialect for Blnk {
     const ERROR_CONTENT_TYPE: &'static str = "application/json";
     const KEY_HINT: &'static str = "Authentication required. Use X-Blnk-Key header";
+    /// Blnk reads a JSON body whatever its declared type (`curl -d` sends
+    /// `application/x-www-form-urlencoded`).
+    const REQUIRE_JSON_CONTENT_TYPE: bool = false;
 
     fn secret(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
         // header names are case-insensitive: `X-blnk-key` (the tutorial) and

@@ -169,16 +169,25 @@ pub fn balance(a: &Account) -> Value {
 }
 
 /// Blnk's status of a transaction: pending is `INFLIGHT`, posted `APPLIED`,
-/// archived (a released hold) `VOID`.
-fn status(t: &Transaction) -> &'static str {
+/// archived (a released hold) `VOID` — except a hold that commits were split
+/// from: Blnk never rewrites a hold, its commits and void are new records, so
+/// it stays `INFLIGHT` (what it holds now is in its balances).
+fn status(t: &Transaction, split: bool) -> &'static str {
     match t.status() {
         TransactionStatus::Pending => "INFLIGHT",
+        TransactionStatus::Archived if split => "INFLIGHT",
         TransactionStatus::Posted => "APPLIED",
         TransactionStatus::Archived => "VOID",
     }
 }
 
+/// A transaction as created or committed (never a split hold).
 pub fn transaction(t: &Transaction) -> Value {
+    transaction_as(t, false)
+}
+
+/// A transaction; `split` when commits were split from it.
+pub fn transaction_as(t: &Transaction, split: bool) -> Value {
     let first = |d: Direction| t.entries().iter().find(|e| e.direction == d);
     let (source, destination) = (first(Direction::Debit), first(Direction::Credit));
     let amount: BigDecimal = source.map(|e| e.amount.clone()).unwrap_or_default();
@@ -206,9 +215,9 @@ pub fn transaction(t: &Transaction) -> Value {
         "reference": reference,
         "currency": currency.map(|c| c.code()).unwrap_or_default(),
         "description": t.description().unwrap_or_default(),
-        "status": status(t),
+        "status": status(t, split),
         "allow_overdraft": false,
-        "inflight": t.status() == TransactionStatus::Pending,
+        "inflight": t.status() == TransactionStatus::Pending || split,
         "skip_queue": true,
         "atomic": false,
         "created_at": time(t.created_at()),
@@ -216,6 +225,7 @@ pub fn transaction(t: &Transaction) -> Value {
         "scheduled_for": NEVER,
         "inflight_expiry_date": NEVER,
         "inflight_commit_date": NEVER,
-        "meta_data": visible(t.metadata()),
+        // the reversal's link is `parent_transaction`
+        "meta_data": visible(&t.metadata().iter().filter(|(k, _)| *k != "reversal_of").map(|(k, v)| (k.clone(), v.clone())).collect()),
     })
 }

@@ -23,6 +23,8 @@ pub trait Dialect: Send + Sync + 'static {
     const ERROR_CONTENT_TYPE: &'static str;
     /// What a request without a key is told.
     const KEY_HINT: &'static str;
+    /// Whether a body must be declared `application/json` (415 otherwise).
+    const REQUIRE_JSON_CONTENT_TYPE: bool = true;
 
     /// The API key secret this request carries, if any.
     fn secret(headers: &actix_web::http::header::HeaderMap) -> Option<String>;
@@ -124,7 +126,7 @@ impl<D: Dialect, T: serde::de::DeserializeOwned + 'static> actix_web::FromReques
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let inner = crate::extract::ApiJson::<T>::from_request(req, payload);
+        let inner = crate::extract::ApiJson::<T>::extract(req, payload, D::REQUIRE_JSON_CONTENT_TYPE);
         Box::pin(async move {
             let json = inner.await.map_err(DialectError::new)?;
             Ok(Self {

@@ -127,11 +127,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     /// Reads at most [`MAX_BODY_BYTES`] of a body declared as
     /// `application/json` (415 otherwise), then parses it.
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        Self::extract(req, payload, true)
+    }
+}
+
+impl<T: DeserializeOwned + 'static> ApiJson<T> {
+    /// Reads and parses the body; with `require_json`, a body not declared
+    /// `application/json` is a 415 (a dialect whose clients send JSON under
+    /// any content type, as Blnk's do, passes `false`).
+    pub fn extract(
+        req: &HttpRequest,
+        payload: &mut Payload,
+        require_json: bool,
+    ) -> Pin<Box<dyn Future<Output = Result<Self, ApiError>>>> {
         let req = req.clone();
         let json = declares_json(&req);
         let payload = payload.take();
         Box::pin(async move {
-            if !json {
+            if require_json && !json {
                 return Err(ApiError::unsupported_media_type());
             }
             let body = read_body(payload).await?;
