@@ -324,12 +324,41 @@ pub struct CreateIdentity {
     pub phone_number: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub meta_data: Option<Metadata>,
-    /// Blnk's other identity fields (`category`, `other_names`, `gender`,
-    /// `nationality`, `street`, `country`, `state`, `post_code`, `city`, `dob`)
-    /// are kept and answered back.
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub other: serde_json::Map<String, Value>,
+    // Blnk's other identity fields, kept and answered back
+    pub category: Option<String>,
+    pub other_names: Option<String>,
+    pub gender: Option<String>,
+    pub nationality: Option<String>,
+    pub street: Option<String>,
+    pub country: Option<String>,
+    pub state: Option<String>,
+    pub post_code: Option<String>,
+    pub city: Option<String>,
+    /// RFC 3339.
+    pub dob: Option<String>,
+}
+
+impl CreateIdentity {
+    /// The fields we have no column for, by name (see [`IDENTITY_EXTRA_FIELDS`]).
+    fn extra_fields(&self) -> serde_json::Map<String, Value> {
+        let fields = [
+            &self.category,
+            &self.other_names,
+            &self.gender,
+            &self.nationality,
+            &self.street,
+            &self.country,
+            &self.state,
+            &self.post_code,
+            &self.city,
+            &self.dob,
+        ];
+        IDENTITY_EXTRA_FIELDS
+            .iter()
+            .zip(fields)
+            .filter_map(|(name, value)| value.as_ref().map(|v| ((*name).to_owned(), json!(v))))
+            .collect()
+    }
 }
 
 /// Creates an identity (in the tenant book).
@@ -346,17 +375,8 @@ async fn create_identity(
     let r = body.value;
     let kind = IdentityKind::parse(&r.identity_type)
         .ok_or_else(|| ApiError::validation("identity_type", "identity_type is individual or organization"))?;
+    let extra = r.extra_fields();
     let mut metadata = meta(r.meta_data)?;
-    let mut extra = serde_json::Map::new();
-    for name in IDENTITY_EXTRA_FIELDS {
-        match r.other.get(name) {
-            Some(Value::String(v)) => {
-                extra.insert(name.to_owned(), json!(v));
-            }
-            Some(Value::Null) | None => {}
-            Some(_) => return Err(ApiError::validation(name, "must be a string").into()),
-        }
-    }
     if !extra.is_empty() {
         metadata.insert(IDENTITY_FIELDS_KEY.into(), Value::Object(extra));
     }

@@ -212,9 +212,9 @@ impl Modify for ErrorResponses {
         CreateAccountRequest, AccountResponse, AccountKindDto, NormalBalanceDto, BalancesResponse, BalanceResponse,
         StatementLineResponse,
         CreateCategoryRequest, CategoryResponse, CategoryMemberDto, MemberType,
-        CreateTransactionRequest, PartialPostRequest, EntryRequest, TransactionResponse, EntryResponse, DirectionDto,
+        CreateTransactionRequest, PartialPostRequest, PartialPostEntry, EntryRequest, TransactionResponse, EntryResponse, DirectionDto,
         TransactionStatusDto, InitialStatusDto,
-        DepositRequest, TransferRequest, WithdrawalRequest, OperationFields,
+        DepositRequest, TransferRequest, WithdrawalRequest,
         HealthResponse,
         LedgerPage, IdentityPage, AccountPage, StatementPage, CategoryPage, TransactionPage,
     )),
@@ -274,7 +274,7 @@ fn refine(doc: &mut serde_json::Value) {
             json!({"type": "string", "description": "An ISO 4217 code with a minor unit.", "enum": currencies, "example": "USD"}),
         );
         for (name, schema) in schemas.iter_mut() {
-            let request = name.ends_with("Request") || name == "OperationFields";
+            let request = name.ends_with("Request");
             {
                 let Some(Value::Object(p)) = schema.get_mut("properties") else {
                     continue;
@@ -323,26 +323,6 @@ fn refine(doc: &mut serde_json::Value) {
                      "then": {"required": ["organization_name"], "properties": {"organization_name": {"type": "string", "pattern": "\\S"}}}}
                 ]),
             );
-        }
-    }
-    // the operation fields of deposits, transfers and withdrawals are flattened
-    // into allOf parts: refine their currency and metadata too
-    if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
-        for name in ["DepositRequest", "TransferRequest", "WithdrawalRequest"] {
-            let Some(Value::Array(parts)) = schemas.get_mut(name).and_then(|s| s.get_mut("allOf")) else {
-                continue;
-            };
-            for part in parts {
-                let Some(Value::Object(p)) = part.get_mut("properties") else {
-                    continue;
-                };
-                if let Some(c) = p.get_mut("currency") {
-                    *c = currency.clone();
-                }
-                if let Some(m) = p.get_mut("metadata") {
-                    request_metadata(m);
-                }
-            }
         }
     }
     let Some(Value::Object(paths)) = doc.get_mut("paths") else {

@@ -668,7 +668,22 @@ pub struct PartialPostRequest {
     /// it holds on each), balanced per currency.
     #[validate(length(min = 2, max = 500))]
     #[schema(min_items = 2, max_items = 500)]
-    pub entries: Vec<EntryRequest>,
+    pub entries: Vec<PartialPostEntry>,
+}
+
+/// An account and direction of the pending transaction, and how much of it to
+/// post now (in the pending transaction's currency for that account).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartialPostEntry {
+    pub account_id: Uuid,
+    pub direction: DirectionDto,
+    /// Decimal string, > 0, at most the currency's decimals.
+    #[schema(
+        example = "30.00",
+        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+    )]
+    pub amount: String,
 }
 
 impl PartialPostRequest {
@@ -687,12 +702,6 @@ impl PartialPostRequest {
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                if e.currency.is_some() {
-                    return Err(ApiError::validation(
-                        format!("entries[{i}].currency"),
-                        "the pending transaction's currency applies",
-                    ));
-                }
                 Ok((
                     e.account_id.into(),
                     e.direction.into(),
@@ -769,100 +778,108 @@ impl From<&Transaction> for TransactionResponse {
 
 // ------------------------------------------------------ wallet operations
 
-/// Fields every wallet operation accepts.
-#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
-pub struct OperationFields {
-    /// `pending` to hold (e.g. an ACH deposit not yet cleared); default `posted`.
-    #[serde(default)]
-    pub status: InitialStatusDto,
-    pub effective_at: Option<DateTime<Utc>>,
-    #[validate(length(min = 1, max = 255))]
-    #[schema(min_length = 1, max_length = 255)]
-    pub external_id: Option<String>,
-    #[validate(length(max = 1000))]
-    #[schema(max_length = 1000)]
-    pub description: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<Metadata>,
-    /// Lets the debited wallet (transfer, withdrawal) go below its overdraft
-    /// limit, for this posting only.
-    #[serde(default)]
-    pub allow_overdraft: bool,
+/// Declares a wallet operation's request: its own fields plus the fields every
+/// wallet operation accepts, inline (a `#[serde(flatten)]` would buffer the
+/// body through serde's `Content`, which cannot hold the exact big numbers a
+/// metadata value may carry).
+macro_rules! wallet_operation {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident: $ty:ty,)* }) => {
+        #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+        #[serde(deny_unknown_fields)]
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+            /// `pending` to hold (e.g. an ACH deposit not yet cleared); default `posted`.
+            #[serde(default)]
+            pub status: InitialStatusDto,
+            pub effective_at: Option<DateTime<Utc>>,
+            #[validate(length(min = 1, max = 255))]
+            #[schema(min_length = 1, max_length = 255)]
+            pub external_id: Option<String>,
+            #[validate(length(max = 1000))]
+            #[schema(max_length = 1000)]
+            pub description: Option<String>,
+            #[schema(value_type = Option<Object>)]
+            pub metadata: Option<Metadata>,
+            /// Lets the debited wallet (transfer, withdrawal) go below its
+            /// overdraft limit, for this posting only.
+            #[serde(default)]
+            pub allow_overdraft: bool,
+        }
+
+        impl $name {
+            /// The fields every wallet operation accepts, checked.
+            fn options(&self) -> Result<ledger_domain::service::OperationOptions, ApiError> {
+                validated(self)?;
+                Ok(ledger_domain::service::OperationOptions {
+                    metadata: check_metadata(&self.metadata)?,
+                    status: self.status.into(),
+                    effective_at: self.effective_at,
+                    external_id: self.external_id.clone(),
+                    description: self.description.clone(),
+                    idempotency: None,
+                    overdraft_allowed: self.allow_overdraft,
+                })
+            }
+        }
+    };
 }
 
-impl TryFrom<OperationFields> for ledger_domain::service::OperationOptions {
-    type Error = ApiError;
-    fn try_from(o: OperationFields) -> Result<Self, ApiError> {
-        validated(&o)?;
-        Ok(Self {
-            metadata: check_metadata(&o.metadata)?,
-            status: o.status.into(),
-            effective_at: o.effective_at,
-            external_id: o.external_id,
-            description: o.description,
-            idempotency: None,
-            overdraft_allowed: o.allow_overdraft,
-        })
+wallet_operation! {
+    /// Money in from outside: debits cash, credits the wallet.
+    #[schema(example = json!({"ledger_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a6b", "wallet_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a01", "amount": "1000.00", "currency": "USD", "description": "Top-up"}))]
+    pub struct DepositRequest {
+        pub ledger_id: Uuid,
+        pub wallet_id: Uuid,
+        /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
+        #[schema(
+            example = "1000.00",
+            pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+        )]
+        pub amount: String,
+        #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
+        pub currency: String,
+        /// Another cash (asset) account than the ledger's `cash:<CCY>`.
+        pub cash_account_id: Option<Uuid>,
     }
 }
 
-/// Money in from outside: debits cash, credits the wallet.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[schema(example = json!({"ledger_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a6b", "wallet_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a01", "amount": "1000.00", "currency": "USD", "description": "Top-up"}))]
-pub struct DepositRequest {
-    pub ledger_id: Uuid,
-    pub wallet_id: Uuid,
-    /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(
-        example = "1000.00",
-        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
-    )]
-    pub amount: String,
-    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
-    pub currency: String,
-    /// Another cash (asset) account than the ledger's `cash:<CCY>`.
-    pub cash_account_id: Option<Uuid>,
-    #[serde(flatten)]
-    pub options: OperationFields,
+wallet_operation! {
+    /// Between two wallets of one ledger and currency.
+    #[schema(example = json!({"ledger_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a6b", "from_wallet_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a01", "to_wallet_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a02", "amount": "200.00", "currency": "USD"}))]
+    pub struct TransferRequest {
+        pub ledger_id: Uuid,
+        pub from_wallet_id: Uuid,
+        pub to_wallet_id: Uuid,
+        /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
+        #[schema(
+            example = "200.00",
+            pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+        )]
+        pub amount: String,
+        #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
+        pub currency: String,
+    }
 }
 
-/// Between two wallets of one ledger and currency.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[schema(example = json!({"ledger_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a6b", "from_wallet_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a01", "to_wallet_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a02", "amount": "200.00", "currency": "USD"}))]
-pub struct TransferRequest {
-    pub ledger_id: Uuid,
-    pub from_wallet_id: Uuid,
-    pub to_wallet_id: Uuid,
-    /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(
-        example = "200.00",
-        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
-    )]
-    pub amount: String,
-    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
-    pub currency: String,
-    #[serde(flatten)]
-    pub options: OperationFields,
-}
-
-/// Money out: debits the wallet by the amount, credits cash by amount − fee and
-/// fee revenue by the fee (ledger's rate, rounded half-up).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[schema(example = json!({"ledger_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a6b", "wallet_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a01", "amount": "100.00", "currency": "USD"}))]
-pub struct WithdrawalRequest {
-    pub ledger_id: Uuid,
-    pub wallet_id: Uuid,
-    /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(
-        example = "100.00",
-        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
-    )]
-    pub amount: String,
-    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
-    pub currency: String,
-    pub cash_account_id: Option<Uuid>,
-    #[serde(flatten)]
-    pub options: OperationFields,
+wallet_operation! {
+    /// Money out: debits the wallet by the amount, credits cash by amount − fee and
+    /// fee revenue by the fee (ledger's rate, rounded half-up).
+    #[schema(example = json!({"ledger_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a6b", "wallet_id": "0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a01", "amount": "100.00", "currency": "USD"}))]
+    pub struct WithdrawalRequest {
+        pub ledger_id: Uuid,
+        pub wallet_id: Uuid,
+        /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
+        #[schema(
+            example = "100.00",
+            pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
+        )]
+        pub amount: String,
+        #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
+        pub currency: String,
+        /// Another cash (asset) account than the ledger's `cash:<CCY>`.
+        pub cash_account_id: Option<Uuid>,
+    }
 }
 
 impl TryFrom<DepositRequest> for ledger_domain::service::Deposit {
@@ -873,7 +890,7 @@ impl TryFrom<DepositRequest> for ledger_domain::service::Deposit {
             wallet_id: r.wallet_id.into(),
             amount: amount("amount", &r.amount, currency("currency", &r.currency)?)?,
             cash_account_id: r.cash_account_id.map(Into::into),
-            options: r.options.try_into()?,
+            options: r.options()?,
         })
     }
 }
@@ -886,7 +903,7 @@ impl TryFrom<TransferRequest> for ledger_domain::service::Transfer {
             from_wallet_id: r.from_wallet_id.into(),
             to_wallet_id: r.to_wallet_id.into(),
             amount: amount("amount", &r.amount, currency("currency", &r.currency)?)?,
-            options: r.options.try_into()?,
+            options: r.options()?,
         })
     }
 }
@@ -899,7 +916,7 @@ impl TryFrom<WithdrawalRequest> for ledger_domain::service::Withdrawal {
             wallet_id: r.wallet_id.into(),
             amount: amount("amount", &r.amount, currency("currency", &r.currency)?)?,
             cash_account_id: r.cash_account_id.map(Into::into),
-            options: r.options.try_into()?,
+            options: r.options()?,
         })
     }
 }
