@@ -66,7 +66,7 @@ from wallet_ledger_client.models import (
     ListTransactionsMetadata,
     MemberType,
     NormalBalanceDto,
-    OperationFieldsMetadataType0,
+    DepositRequestMetadataType0,
     Problem,
     StatementLineResponse,
     TransactionResponse,
@@ -315,7 +315,7 @@ def test_flow_b_wallet_platform(client: AuthenticatedClient) -> None:
             body=DepositRequest(
                 ledger_id=ledger.id, wallet_id=u1.id, amount="500.00", currency=Currency.USD,
                 cash_account_id=op_cash.id, status=InitialStatusDto.PENDING,
-                metadata=OperationFieldsMetadataType0.from_dict({"user": "u1"}),
+                metadata=DepositRequestMetadataType0.from_dict({"user": "u1"}),
             ),
         )
     )

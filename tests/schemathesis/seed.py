@@ -56,6 +56,19 @@ def deposit(status: str) -> str:
 to_post = [deposit("pending") for _ in range(10)]
 to_archive = [deposit("pending") for _ in range(10)]
 posted = [deposit("posted") for _ in range(10)]
+
+
+def hold() -> str:
+    # a generic pending transaction whose lines partial posts can name: debit
+    # the reserve, credit the expense account, 1000.00 (posts of 10.00 fit)
+    entries = [
+        {"account_id": reserve, "direction": "debit", "amount": "1000.00"},
+        {"account_id": expense, "direction": "credit", "amount": "1000.00"},
+    ]
+    return post("/v1/transactions", {"ledger_id": ledger, "status": "pending", "entries": entries})["id"]
+
+
+to_partial = [hold() for _ in range(10)]
 category = post(
     "/v1/categories", {"ledger_id": ledger, "name": "User balances", "currency": "USD", "normal_balance": "credit"}
 )["id"]
@@ -70,6 +83,8 @@ dictionaries = {
     "category": [category],
     "to_post": to_post,
     "to_archive": to_archive,
+    "to_partial": to_partial,
+    "hold_account": [reserve, expense],
     "posted": posted,
     "transaction": to_post + to_archive + posted,
     "currency": ["USD"],
@@ -119,6 +134,14 @@ for operation_ids, params in [
     (["postTransaction"], {"path.id": ("to_post", 0.9)}),
     (["archiveTransaction"], {"path.id": ("to_archive", 0.9)}),
     (["reverseTransaction"], {"path.id": ("posted", 0.9)}),
+    (
+        ["partialPostTransaction"],
+        {
+            "path.id": ("to_partial", 0.9),
+            "body.entries[*].account_id": ("hold_account", 0.95),
+            "body.entries[*].amount": ("entry_amount", 0.95),
+        },
+    ),
 ]:
     print()
     print("[[operations]]")

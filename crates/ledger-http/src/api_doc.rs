@@ -344,7 +344,11 @@ fn refine(doc: &mut serde_json::Value) {
                     Some("currency") => set(Some(param), "schema", currency.clone()),
                     Some("metadata") => {
                         if let Some(schema) = param.get_mut("schema") {
-                            set(Some(schema), "propertyNames", json!({"type": "string", "minLength": 1}));
+                            set(
+                                Some(schema),
+                                "propertyNames",
+                                json!({"type": "string", "minLength": 1, "pattern": "^[^\\[\\]]+$"}),
+                            );
                         }
                     }
                     _ => {}

@@ -177,7 +177,7 @@ pub fn parse_query<T: DeserializeOwned>(req: &HttpRequest) -> Result<ListQuery<T
             ));
         }
         if let Some(key) = k.strip_prefix("metadata[").and_then(|k| k.strip_suffix(']')) {
-            if key.is_empty() {
+            if key.is_empty() || key.contains(['[', ']']) {
                 return Err(ApiError::validation(
                     "metadata",
                     "metadata filters look like metadata[key]=value",

@@ -78,15 +78,20 @@ fn key_from(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(HEADER) else {
         return Ok(None);
     };
-    let key = value
-        .to_str()
-        .map_err(|_| ApiError::validation(HEADER, "must be visible ASCII"))?
-        .trim()
-        .to_owned();
-    if key.is_empty() || key.len() > 255 {
-        return Err(ApiError::validation(HEADER, "1 to 255 characters"));
+    // the documented pattern: 1 to 255 visible ASCII characters, inner spaces allowed
+    let bytes = value.as_bytes();
+    let visible = |b: &u8| (b'!'..=b'~').contains(b);
+    let ok = (1..=255).contains(&bytes.len())
+        && bytes.first().is_some_and(visible)
+        && bytes.last().is_some_and(visible)
+        && bytes.iter().all(|b| *b == b' ' || visible(b));
+    if !ok {
+        return Err(ApiError::validation(
+            HEADER,
+            "1 to 255 visible ASCII characters (inner spaces allowed)",
+        ));
     }
-    Ok(Some(key))
+    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
 }
 
 /// Runs a creating operation of the native API under the request's
