@@ -13,12 +13,22 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BASE, KEY, idPattern, raw, amounts } from './helpers.mjs';
 
-const SEED = process.env.WL_BLNK_TUTORIAL ?? '/work/shared/seeds/blnk-wallet-management-tutorial.txt';
+// The seed document the product was built from: shared/seeds/ beside the
+// checkout (as in the workspace and in CI); a clone without it uses the copy in
+// tests/blnk/seed/, which must stay identical (checked below when both exist).
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SHARED = join(HERE, '..', '..', '..', 'shared', 'seeds', 'blnk-wallet-management-tutorial.txt');
+const COPY = join(HERE, 'seed', 'blnk-wallet-management-tutorial.txt');
+const SEED = process.env.WL_BLNK_TUTORIAL ?? (existsSync(SHARED) ? SHARED : COPY);
+if (existsSync(SHARED) && readFileSync(SHARED, 'utf8') !== readFileSync(COPY, 'utf8')) {
+  throw new Error(`tests/blnk/seed/ is out of date: copy ${SHARED} over it`);
+}
 const HOST = 'http://localhost:5001';
 const STATUS_MARK = '\n--wl-http-status:';
 

@@ -2,7 +2,7 @@
 # The Blnk dialect (/blnk) end to end, through clients nobody here wrote:
 #
 #   curl.test.mjs  every ```bash cURL block of Blnk's wallet tutorial
-#                  (/work/shared/seeds/blnk-wallet-management-tutorial.txt, or
+#                  (../shared/seeds/ beside the checkout, else tests/blnk/seed/, or
 #                  $WL_BLNK_TUTORIAL), read at test time and run by bash with the
 #                  real curl, only the host, the key and the ids put in
 #   sdk.test.mjs   Blnk's TypeScript SDK (@blnkfinance/blnk-typescript, pinned):
