@@ -19,24 +19,11 @@ ROOT="$(cd "$HERE/../.." && pwd -P)"
 
 say() { echo "pyclient: $*" >&2; }
 
-PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
-"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-    || { say "needs Python >= 3.11 (found $("$PYTHON" --version 2>&1))"; exit 1; }
-
-VENV="$HERE/.venv"
+source "$ROOT/scripts/venv.sh"
+pinned_venv "$HERE"
 GEN="$HERE/generated"
-stamp="$VENV/.requirements.sha256"
-want="$(cat "$HERE/requirements.txt" <("$PYTHON" --version 2>&1) | sha256sum | cut -d' ' -f1)"
-if [[ ! -x "$VENV/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-    say "creating $VENV"
-    rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        --require-hashes --no-deps -r "$HERE/requirements.txt"
-    echo "$want" >"$stamp"
-fi
 export PATH="$VENV/bin:$PATH"    # the generator's post-hooks call `ruff` by name
-"$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check >&2; exit 1; }
+
 
 # Generate from the committed document, not the served one.
 rm -rf "$GEN"

@@ -31,19 +31,9 @@ esac
 export NO_PROXY='*' no_proxy='*'
 unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy
 
-PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
-VENV="$HERE/.venv"
-stamp="$VENV/.requirements.sha256"
-want="$(cat "$HERE/requirements.txt" <("$PYTHON" --version 2>&1) | sha256sum | cut -d' ' -f1)"
-if [[ ! -x "$VENV/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-    say "creating $VENV"
-    rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        --require-hashes --no-deps -r "$HERE/requirements.txt"
-    echo "$want" >"$stamp"
-fi
-"$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check >&2; exit 1; }
+source "$ROOT/scripts/venv.sh"
+pinned_venv "$HERE"
+
 
 OUT="$HERE/out"
 rm -rf "$OUT"

@@ -84,13 +84,7 @@ impl Dialect for Blnk {
     /// Reads need `read`, creating a Blnk ledger `admin` (as opening a ledger
     /// does natively), every other write `write`.
     fn required_scope(method: &Method, path: &str) -> Scope {
-        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            Scope::Read
-        } else if path.trim_end_matches('/') == "/blnk/ledgers" {
-            Scope::Admin
-        } else {
-            Scope::Write
-        }
+        ledger_http::auth::scope_for(method, path, "/blnk/ledgers")
     }
 
     fn render_error(e: &ApiError) -> (StatusCode, serde_json::Value) {

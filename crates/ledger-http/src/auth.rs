@@ -76,12 +76,17 @@ impl KeyCache {
     }
 }
 
-/// The scope a request needs: reads need `read`; opening a ledger needs
-/// `admin`; every other write needs `write`.
+/// The scope a native request needs (see [`scope_for`]).
 pub fn required_scope(method: &Method, path: &str) -> Scope {
+    scope_for(method, path, "/v1/ledgers")
+}
+
+/// The one scope rule of every dialect: reads need `read`; opening a ledger
+/// (a POST to `ledgers_path`) needs `admin`; every other write needs `write`.
+pub fn scope_for(method: &Method, path: &str, ledgers_path: &str) -> Scope {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         Scope::Read
-    } else if path.trim_end_matches('/') == "/v1/ledgers" {
+    } else if path.trim_end_matches('/') == ledgers_path {
         Scope::Admin
     } else {
         Scope::Write

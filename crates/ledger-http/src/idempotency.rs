@@ -59,6 +59,15 @@ fn respond<D: Dialect>(status: StatusCode, body: &serde_json::Value, replayed: b
     builder.json(body)
 }
 
+/// The first answer to an operation's outcome.
+fn answer<D: Dialect>(outcome: Outcome) -> HttpResponse {
+    match outcome {
+        Outcome::Recorded(t) => respond::<D>(D::created_status(), &D::render_transaction(&t), false),
+        Outcome::RecordedWith(status, t) => respond::<D>(status, &D::render_transaction(&t), false),
+        Outcome::Rendered(status, body) => respond::<D>(status, &body, false),
+    }
+}
+
 fn replay<D: Dialect>(stored: StoredResponse) -> Result<HttpResponse, ApiError> {
     let status = StatusCode::from_u16(stored.status).map_err(|_| ApiError::internal())?;
     let body = match stored.body {
@@ -126,9 +135,7 @@ where
     let service: Arc<Service> = Arc::clone(&state.service);
     let Some(key) = key_from(req)? else {
         return match web::block(move || op(&service, None)).await? {
-            Ok(Outcome::Recorded(t)) => Ok(respond::<D>(D::created_status(), &D::render_transaction(&t), false)),
-            Ok(Outcome::RecordedWith(status, t)) => Ok(respond::<D>(status, &D::render_transaction(&t), false)),
-            Ok(Outcome::Rendered(status, body)) => Ok(respond::<D>(status, &body, false)),
+            Ok(outcome) => Ok(answer::<D>(outcome)),
             Err(e) if e.is_client_error() => {
                 let (status, body) = D::render_error(&e);
                 Ok(respond::<D>(status, &body, false))
@@ -200,8 +207,6 @@ where
     let (store, m) = (state.store.clone(), mark.clone());
     let result = web::block(move || op(&service, Some(m))).await?;
     match result {
-        Ok(Outcome::Recorded(t)) => Ok(respond::<D>(D::created_status(), &D::render_transaction(&t), false)),
-        Ok(Outcome::RecordedWith(status, t)) => Ok(respond::<D>(status, &D::render_transaction(&t), false)),
         Ok(Outcome::Rendered(status, body)) => {
             let stored = StoredResponse {
                 status: status.as_u16(),
@@ -210,6 +215,8 @@ where
             web::block(move || store.complete(&mark, &stored)).await??;
             Ok(respond::<D>(status, &body, false))
         }
+        // stored with the posting itself
+        Ok(recorded) => Ok(answer::<D>(recorded)),
         Err(e) if e.is_client_error() && e.kind != IN_FLIGHT => {
             let (status, body) = D::render_error(&e);
             let stored = StoredResponse {
