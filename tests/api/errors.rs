@@ -201,28 +201,6 @@ async fn an_oversized_body_is_a_413() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["type"], "payload_too_large");
     assert_eq!(app.get("/v1/ledgers").await.body["data"].as_array().unwrap().len(), 0);
-    // numbers of any size are kept exactly: jsonb writes them out in full,
-    // and they read back as the same number
-    let huge = r#"{"name": "big", "metadata": {"huge": -1.7976931348623157e308, "tiny": 1e-300}}"#;
-    let r = app
-        .send(
-            "POST",
-            "/v1/ledgers",
-            Some(&app.admin_key),
-            &[],
-            Some(huge.as_bytes().to_vec()),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let back = app.get(&format!("/v1/ledgers/{}", r.id())).await;
-    let number = |v: &serde_json::Value| v.to_string().parse::<bigdecimal::BigDecimal>().unwrap();
-    for key in ["huge", "tiny"] {
-        assert_eq!(
-            number(&back.body["metadata"][key]),
-            number(&r.body["metadata"][key]),
-            "{key}"
-        );
-    }
 }
 
 #[actix_web::test]

@@ -26,7 +26,7 @@ use ledger_domain::access::{Claim, IdempotencyMark, StoredBody, StoredResponse};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dialect::{Dialect, Native};
+use crate::dialect::Dialect;
 use crate::error::{ApiError, ProblemType};
 use crate::state::{AppState, Service};
 
@@ -101,21 +101,6 @@ fn key_from(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         ));
     }
     Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
-}
-
-/// Runs a creating operation of the native API under the request's
-/// idempotency key, if any.
-pub async fn run<F>(
-    state: &AppState,
-    req: &HttpRequest,
-    caller: &Caller,
-    fingerprint: String,
-    op: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(&Service, Option<IdempotencyMark>) -> Result<Outcome, ApiError> + Send + 'static,
-{
-    run_as::<Native, F>(state, req, caller, fingerprint, op).await
 }
 
 /// Runs a creating operation of dialect `D` under the request's idempotency

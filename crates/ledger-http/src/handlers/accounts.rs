@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{read, rendered};
 use crate::auth::Caller;
+use crate::dialect::Native;
 use crate::dto::{AccountKindDto, AccountResponse, CreateAccountRequest, Page, StatementLineResponse, currency};
 use crate::error::{ApiError, Problem};
 use crate::extract::{
@@ -38,7 +39,7 @@ pub async fn create(
     body: ApiJson<CreateAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.value.try_into()?;
-    idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, _| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, body.fingerprint, move |svc, _| {
         let account = svc.create_account(new)?;
         rendered(StatusCode::CREATED, &AccountResponse::from(&account))
     })

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{read, rendered};
 use crate::auth::Caller;
+use crate::dialect::Native;
 use crate::dto::{CategoryMemberDto, CategoryResponse, CreateCategoryRequest, Page};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, decode_id_cursor, next_id_cursor, page_limit, parse_query};
@@ -40,7 +41,7 @@ pub async fn create(
     body: ApiJson<CreateCategoryRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.value.try_into()?;
-    idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, _| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, body.fingerprint, move |svc, _| {
         let category = svc.create_category(new)?;
         rendered(StatusCode::CREATED, &render(svc, &category)?)
     })
@@ -70,7 +71,7 @@ pub async fn add_member(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
     let member = body.value.into();
-    idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, _| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, body.fingerprint, move |svc, _| {
         let category = svc.add_category_member(id, member)?;
         rendered(StatusCode::OK, &render(svc, &category)?)
     })

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{read, rendered};
 use crate::auth::Caller;
+use crate::dialect::Native;
 use crate::dto::{CreateIdentityRequest, IdentityResponse, Page};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, decode_id_cursor, next_id_cursor, page_limit, parse_query};
@@ -33,7 +34,7 @@ pub async fn create(
     body: ApiJson<CreateIdentityRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.value.try_into()?;
-    idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, _| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, body.fingerprint, move |svc, _| {
         let identity = svc.create_identity(new)?;
         rendered(StatusCode::CREATED, &IdentityResponse::from(&identity))
     })

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use ledger_domain::service::{Deposit, Transfer, Withdrawal};
 
 use crate::auth::Caller;
+use crate::dialect::Native;
 use crate::dto::{DepositRequest, TransactionResponse, TransferRequest, WithdrawalRequest};
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiJson;
@@ -33,7 +34,7 @@ pub async fn deposit(
     body: ApiJson<DepositRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut op: Deposit = body.value.try_into()?;
-    idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, mark| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, body.fingerprint, move |svc, mark| {
         op.options.idempotency = mark;
         Ok(Outcome::Recorded(svc.deposit(op)?))
     })
@@ -62,7 +63,7 @@ pub async fn transfer(
     body: ApiJson<TransferRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut op: Transfer = body.value.try_into()?;
-    idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, mark| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, body.fingerprint, move |svc, mark| {
         op.options.idempotency = mark;
         Ok(Outcome::Recorded(svc.transfer(op)?))
     })
@@ -93,7 +94,7 @@ pub async fn withdraw(
     body: ApiJson<WithdrawalRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut op: Withdrawal = body.value.try_into()?;
-    idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, mark| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, body.fingerprint, move |svc, mark| {
         op.options.idempotency = mark;
         Ok(Outcome::Recorded(svc.withdraw(op)?))
     })

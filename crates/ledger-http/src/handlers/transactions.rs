@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{read, rendered};
 use crate::auth::Caller;
+use crate::dialect::Native;
 use crate::dto::{CreateTransactionRequest, Page, PartialPostRequest, TransactionResponse, TransactionStatusDto};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, EmptyBody, decode_id_cursor, fingerprint, next_id_cursor, page_limit, parse_query};
@@ -38,7 +39,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let ledger_id = body.value.ledger_id.into();
     let draft = body.value.try_into()?;
-    idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, mark| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, body.fingerprint, move |svc, mark| {
         Ok(Outcome::Recorded(svc.create_transaction(ledger_id, draft, mark)?))
     })
     .await
@@ -152,7 +153,7 @@ async fn transition(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
     let fp = fingerprint(&req, b"");
-    idempotency::run(&state, &req, &caller, fp, move |svc, _| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, fp, move |svc, _| {
         let t = match to {
             TransactionStatus::Posted => svc.post_transaction(id)?,
             _ => svc.archive_transaction(id)?,
@@ -208,7 +209,7 @@ pub async fn reverse(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
     let fp = fingerprint(&req, b"");
-    idempotency::run(&state, &req, &caller, fp, move |svc, mark| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, fp, move |svc, mark| {
         Ok(Outcome::Recorded(svc.reverse_transaction(id, mark)?))
     })
     .await
@@ -241,7 +242,7 @@ pub async fn partial_post(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner().into();
     let lines = body.value.lines()?;
-    idempotency::run(&state, &req, &caller, body.fingerprint, move |svc, mark| {
+    idempotency::run_as::<Native, _>(&state, &req, &caller, body.fingerprint, move |svc, mark| {
         Ok(Outcome::Recorded(svc.partial_post_transaction(id, lines, mark)?))
     })
     .await
