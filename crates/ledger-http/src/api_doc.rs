@@ -247,6 +247,94 @@ pub fn openapi_json() -> String {
     text
 }
 
+/// OpenAPI links from each create's answer to what a client does next with it
+/// (Swagger UI shows them; schemathesis's stateful phase follows them).
+fn add_links(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let id = "$response.body#/id";
+    let by_id = |op: &str| json!({"operationId": op, "parameters": {"path.id": id}});
+    let links: [(&str, &str, &str, Vec<(&str, Value)>); 8] = [
+        (
+            "/v1/ledgers",
+            "post",
+            "201",
+            vec![
+                ("getLedger", by_id("getLedger")),
+                (
+                    "createAccount",
+                    json!({"operationId": "createAccount", "requestBody": {"ledger_id": id}}),
+                ),
+                (
+                    "createIdentity",
+                    json!({"operationId": "createIdentity", "requestBody": {"ledger_id": id}}),
+                ),
+                (
+                    "listAccounts",
+                    json!({"operationId": "listAccounts", "parameters": {"query.ledger_id": id}}),
+                ),
+            ],
+        ),
+        (
+            "/v1/identities",
+            "post",
+            "201",
+            vec![
+                ("getIdentity", by_id("getIdentity")),
+                (
+                    "createAccount",
+                    json!({"operationId": "createAccount", "requestBody": {"ledger_id": "$response.body#/ledger_id", "identity_id": id}}),
+                ),
+            ],
+        ),
+        (
+            "/v1/accounts",
+            "post",
+            "201",
+            vec![
+                ("getAccount", by_id("getAccount")),
+                ("listAccountEntries", by_id("listAccountEntries")),
+                (
+                    "createDeposit",
+                    json!({"operationId": "createDeposit", "requestBody": {
+                "ledger_id": "$response.body#/ledger_id", "wallet_id": id, "currency": "$response.body#/currency"}}),
+                ),
+            ],
+        ),
+        (
+            "/v1/categories",
+            "post",
+            "201",
+            vec![
+                ("getCategory", by_id("getCategory")),
+                ("addCategoryMember", by_id("addCategoryMember")),
+            ],
+        ),
+        ("/v1/transactions", "post", "201", vec![]),
+        ("/v1/deposits", "post", "201", vec![]),
+        ("/v1/transfers", "post", "201", vec![]),
+        ("/v1/withdrawals", "post", "201", vec![]),
+    ];
+    let transaction_links = [
+        "getTransaction",
+        "postTransaction",
+        "archiveTransaction",
+        "reverseTransaction",
+    ];
+    for (path, method, status, mut named) in links {
+        if path.starts_with("/v1/transactions") || ["/v1/deposits", "/v1/transfers", "/v1/withdrawals"].contains(&path)
+        {
+            named.extend(transaction_links.iter().map(|op| (*op, by_id(op))));
+        }
+        let pointer = format!("/paths/{}/{method}/responses/{status}", path.replace('/', "~1"));
+        if let Some(Value::Object(response)) = doc.pointer_mut(&pointer) {
+            response.insert(
+                "links".to_owned(),
+                Value::Object(named.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+            );
+        }
+    }
+}
+
 fn set(target: Option<&mut serde_json::Value>, key: &str, value: serde_json::Value) {
     if let Some(serde_json::Value::Object(map)) = target {
         map.insert(key.to_owned(), value);
@@ -325,6 +413,7 @@ fn refine(doc: &mut serde_json::Value) {
             );
         }
     }
+    add_links(doc);
     let Some(Value::Object(paths)) = doc.get_mut("paths") else {
         return;
     };
