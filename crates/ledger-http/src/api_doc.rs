@@ -253,7 +253,9 @@ fn add_links(doc: &mut serde_json::Value) {
     use serde_json::{Value, json};
     let id = "$response.body#/id";
     let by_id = |op: &str| json!({"operationId": op, "parameters": {"path.id": id}});
-    let links: [(&str, &str, &str, Vec<(&str, Value)>); 8] = [
+    /// (path, method, status, named links)
+    type Links<'a> = (&'a str, &'a str, &'a str, Vec<(&'a str, Value)>);
+    let links: [Links; 8] = [
         (
             "/v1/ledgers",
             "post",
