@@ -5,12 +5,22 @@ d AS MATERIALIZED (
     SELECT x.* FROM p, unnest(p.d_accounts, p.d_shards, p.pd, p.pc, p.qd, p.qc, p.floors, p.normals)
         AS x(account_id, shard, pd, pc, qd, qc, floor, normal)
     ORDER BY x.account_id),
+-- the counter rows, locked in (account, shard) order before any is updated: an
+-- UPDATE's join locks rows in whatever order its plan visits them (a hash join
+-- over a scan of the table: table order), so two postings touching the same
+-- two accounts in opposite orders deadlocked; every row the UPDATE below
+-- touches has been locked here first, in one global order
+l AS MATERIALIZED (
+    SELECT b.account_id, b.shard FROM account_balances b JOIN d ON b.account_id = d.account_id AND b.shard = d.shard
+    ORDER BY b.account_id, b.shard
+    FOR UPDATE OF b),
 upd AS (
     UPDATE account_balances b SET
         posted_debits = b.posted_debits + d.pd, posted_credits = b.posted_credits + d.pc,
         pending_debits = b.pending_debits + d.qd, pending_credits = b.pending_credits + d.qc,
         version = b.version + 1
-    FROM d WHERE b.account_id = d.account_id AND b.shard = d.shard
+    FROM d JOIN l ON l.account_id = d.account_id AND l.shard = d.shard
+    WHERE b.account_id = d.account_id AND b.shard = d.shard
       -- the available balance after the posting, per the domain's table (Account::available)
       AND (d.floor IS NULL OR CASE WHEN d.normal = 'credit'
             THEN (b.posted_credits + d.pc) - (b.posted_debits + d.pd) - (b.pending_debits + d.qd)
