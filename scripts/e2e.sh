@@ -7,6 +7,7 @@
 #   tests/schemathesis/run.sh  schemathesis --checks all, bounded
 #   tests/readme/run.sh        the README's curl walk-through, pasted as is
 #   tests/blnk/run.sh          Blnk's TypeScript SDK and the tutorial's curl blocks against /blnk
+#   tests/crash/run.sh         kill -9 a server of its own mid-load, retry every request: each once
 #
 #   scripts/e2e.sh             all suites
 #   scripts/e2e.sh browser     only the named ones
@@ -20,7 +21,7 @@ cd "$ROOT"
 source "$ROOT/scripts/ports.sh"
 
 suites=("$@")
-[[ ${#suites[@]} -gt 0 ]] || suites=(browser readme blnk pyclient schemathesis)
+[[ ${#suites[@]} -gt 0 ]] || suites=(browser readme blnk pyclient schemathesis crash)
 
 server="$(scripts/db.sh up)"
 db="wl_e2e_$$"
@@ -39,6 +40,8 @@ mkdir -p target/e2e
 WL_API_KEY="$("$bin" create-api-key --name e2e --scope admin 2>>target/e2e/server.log)"
 port="$(free_port 18080)"
 export WL_BASE_URL="http://127.0.0.1:$port" WL_API_KEY
+# suites that run a server of their own (tests/crash) use the same binary
+export WL_SERVER_BIN="$bin"
 
 BIND_ADDRESS="127.0.0.1:$port" HTTP_WORKERS=2 "$bin" serve >target/e2e/server.log 2>&1 &
 pid=$!
