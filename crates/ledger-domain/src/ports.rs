@@ -1,9 +1,10 @@
 //! Ports: what the use cases need from the outside world.
 //!
-//! Three traits: a [`LedgerStore`] (persistence, with one method per atomic unit
-//! of work), a [`Clock`] and an [`IdGenerator`]. Every adapter (in-memory,
-//! PostgreSQL, or yours) implements them; the contract test suite in
-//! `ledger-contract` runs the same tests against each.
+//! Persistence is split by use case — [`BookStore`], [`AccountStore`],
+//! [`JournalStore`], [`CategoryStore`], together a [`LedgerStore`] — each
+//! method one atomic unit of work; plus a [`Clock`] and an [`IdGenerator`].
+//! Every adapter (in-memory, PostgreSQL, or yours) implements them; the
+//! contract test suite in `ledger-contract` runs the same tests against each.
 
 use std::collections::HashMap;
 
@@ -151,14 +152,9 @@ pub struct StatementEntry {
     pub description: Option<String>,
 }
 
-/// Persistence for the ledger. Implementations must make every method atomic.
-pub trait LedgerStore: Send + Sync + 'static {
-    /// Whether the storage answers (readiness).
-    fn ping(&self) -> Result<(), LedgerError> {
-        Ok(())
-    }
-
-    // --- ledgers and identities ---
+/// Books and who owns wallets: ledgers, identities, account groups.
+pub trait BookStore: Send + Sync + 'static {
+    /// Inserts a ledger; an existing id is a `Conflict`.
     fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError>;
     fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError>;
     fn list_ledgers(&self, page: &PageRequest) -> Result<Vec<Ledger>, LedgerError>;
@@ -169,9 +165,11 @@ pub trait LedgerStore: Send + Sync + 'static {
     fn insert_group(&self, group: &AccountGroup) -> Result<(), LedgerError>;
     fn get_group(&self, id: GroupId) -> Result<Option<AccountGroup>, LedgerError>;
     fn list_groups(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<AccountGroup>, LedgerError>;
+}
 
-    // --- accounts ---
-    /// Inserts a new account; a taken `(ledger_id, code)` is a `Conflict`.
+/// Accounts and their balances: opening, finding, reading now and as of a time.
+pub trait AccountStore: Send + Sync + 'static {
+    /// Inserts a new account; a taken `(ledger_id, code)` is `CodeTaken`.
     fn insert_account(&self, account: &Account) -> Result<(), LedgerError>;
     /// Returns the account with `account.code` in its ledger, inserting `account`
     /// if there is none (system accounts are created on first use). Concurrent
@@ -203,8 +201,10 @@ pub trait LedgerStore: Send + Sync + 'static {
         after: Option<&StatementCursor>,
         limit: usize,
     ) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError>;
+}
 
-    // --- journal ---
+/// The journal: every write is one atomic unit ([`JournalWrite`]).
+pub trait JournalStore: Send + Sync + 'static {
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError>;
     fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError>;
     fn list_transactions(&self, filter: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError>;
@@ -215,8 +215,10 @@ pub trait LedgerStore: Send + Sync + 'static {
         ledger_id: LedgerId,
         external_id: &str,
     ) -> Result<Option<Transaction>, LedgerError>;
+}
 
-    // --- categories ---
+/// Categories: groups of accounts and categories with aggregate balances.
+pub trait CategoryStore: Send + Sync + 'static {
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError>;
     fn get_category(&self, id: CategoryId) -> Result<Option<Category>, LedgerError>;
     fn list_categories(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<Category>, LedgerError>;
@@ -228,20 +230,32 @@ pub trait LedgerStore: Send + Sync + 'static {
     fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError>;
 }
 
+/// Persistence for the ledger, one port per use case; implementations make
+/// every method atomic. The service needs them all.
+pub trait LedgerStore: BookStore + AccountStore + JournalStore + CategoryStore {
+    /// Whether the storage answers (readiness).
+    fn ping(&self) -> Result<(), LedgerError> {
+        Ok(())
+    }
+}
+
 /// Every port behind one pointer, so adapters can be chosen at run time.
 pub trait FullStore: LedgerStore + crate::access::ApiKeyStore + crate::access::IdempotencyStore {}
 impl<T: LedgerStore + crate::access::ApiKeyStore + crate::access::IdempotencyStore> FullStore for T {}
 
-macro_rules! forward_store {
-    ($($(#[$m:meta])* fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
-        impl<T: LedgerStore + ?Sized> LedgerStore for std::sync::Arc<T> {
+/// `Arc<T>` is a store when `T` is: each port forwards to the shared value.
+macro_rules! forward {
+    ($port:ident { $(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)* }) => {
+        impl<T: $port + ?Sized> $port for std::sync::Arc<T> {
             $(fn $name(&self $(, $arg: $ty)*) -> $ret { (**self).$name($($arg),*) })*
         }
     };
 }
 
-forward_store! {
+forward!(LedgerStore {
     fn ping(&self) -> Result<(), LedgerError>;
+});
+forward!(BookStore {
     fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError>;
     fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError>;
     fn list_ledgers(&self, page: &PageRequest) -> Result<Vec<Ledger>, LedgerError>;
@@ -251,6 +265,8 @@ forward_store! {
     fn insert_group(&self, group: &AccountGroup) -> Result<(), LedgerError>;
     fn get_group(&self, id: GroupId) -> Result<Option<AccountGroup>, LedgerError>;
     fn list_groups(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<AccountGroup>, LedgerError>;
+});
+forward!(AccountStore {
     fn insert_account(&self, account: &Account) -> Result<(), LedgerError>;
     fn ensure_account(&self, account: &Account) -> Result<Account, LedgerError>;
     fn get_account(&self, id: AccountId) -> Result<Option<Account>, LedgerError>;
@@ -260,14 +276,18 @@ forward_store! {
     fn find_account_by_code(&self, ledger_id: LedgerId, code: &str) -> Result<Option<Account>, LedgerError>;
     fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError>;
     fn statement(&self, id: AccountId, after: Option<&StatementCursor>, limit: usize) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError>;
+});
+forward!(JournalStore {
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError>;
     fn get_transaction(&self, id: TransactionId) -> Result<Option<Transaction>, LedgerError>;
     fn list_transactions(&self, filter: &TransactionFilter) -> Result<Vec<Transaction>, LedgerError>;
     fn find_transaction_by_external_id(&self, ledger_id: LedgerId, external_id: &str) -> Result<Option<Transaction>, LedgerError>;
+});
+forward!(CategoryStore {
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError>;
     fn get_category(&self, id: CategoryId) -> Result<Option<Category>, LedgerError>;
     fn list_categories(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<Category>, LedgerError>;
     fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError>;
     fn category_members(&self, category: CategoryId) -> Result<Vec<CategoryMember>, LedgerError>;
     fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError>;
-}
+});

@@ -13,8 +13,8 @@ use ledger_domain::access::{
 };
 use ledger_domain::category::creates_cycle;
 use ledger_domain::ports::{
-    AccountFilter, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor, StatementEntry,
-    TransactionFilter,
+    AccountFilter, AccountStore, BookStore, CategoryStore, IdentityFilter, JournalStore, JournalWrite, LedgerStore,
+    PageRequest, StatementCursor, StatementEntry, TransactionFilter,
 };
 use ledger_domain::posting::{check_limit, counter_deltas};
 use ledger_domain::{
@@ -231,7 +231,9 @@ impl State {
     }
 }
 
-impl LedgerStore for MemoryLedgerStore {
+impl LedgerStore for MemoryLedgerStore {}
+
+impl BookStore for MemoryLedgerStore {
     fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError> {
         let mut state = self.lock()?;
         if state.ledgers.contains_key(&ledger.id) {
@@ -280,7 +282,9 @@ impl LedgerStore for MemoryLedgerStore {
             f.ledger_id.is_none_or(|l| i.ledger_id == l)
         }))
     }
+}
 
+impl AccountStore for MemoryLedgerStore {
     fn insert_account(&self, account: &Account) -> Result<(), LedgerError> {
         let mut state = self.lock()?;
         if let Some(code) = &account.code {
@@ -399,7 +403,9 @@ impl LedgerStore for MemoryLedgerStore {
         }
         Ok((opening, page))
     }
+}
 
+impl JournalStore for MemoryLedgerStore {
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError> {
         let mut state = self.lock()?;
         // Fenced like the PostgreSQL adapter: a write under a claim that was
@@ -471,7 +477,9 @@ impl LedgerStore for MemoryLedgerStore {
             .find(|t| t.ledger_id() == ledger_id && t.external_id() == Some(external_id))
             .cloned())
     }
+}
 
+impl CategoryStore for MemoryLedgerStore {
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError> {
         self.lock()?.categories.insert(category.id, category.clone());
         Ok(())

@@ -12,8 +12,8 @@ use diesel::sql_types::{BigInt, Bool, Int4, Numeric, Text, Timestamptz, Uuid as 
 use diesel::{RunQueryDsl, sql_query};
 use ledger_domain::category::creates_cycle;
 use ledger_domain::ports::{
-    AccountFilter, IdentityFilter, JournalWrite, LedgerStore, PageRequest, StatementCursor, StatementEntry,
-    TransactionFilter,
+    AccountFilter, AccountStore, BookStore, CategoryStore, IdentityFilter, JournalStore, JournalWrite, LedgerStore,
+    PageRequest, StatementCursor, StatementEntry, TransactionFilter,
 };
 use ledger_domain::{
     Account, AccountGroup, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, Direction, GroupId,
@@ -322,7 +322,9 @@ impl LedgerStore for PostgresLedgerStore {
         sql_query("SELECT 1").execute(&mut conn).map_err(from_diesel)?;
         Ok(())
     }
+}
 
+impl BookStore for PostgresLedgerStore {
     fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError> {
         let mut conn = self.conn()?;
         diesel::insert_into(ledgers::table)
@@ -447,7 +449,9 @@ impl LedgerStore for PostgresLedgerStore {
             .map(Identity::try_from)
             .collect()
     }
+}
 
+impl AccountStore for PostgresLedgerStore {
     fn insert_account(&self, account: &Account) -> Result<(), LedgerError> {
         self.tx(|conn| Self::insert_account_in(conn, account))
     }
@@ -657,7 +661,9 @@ impl LedgerStore for PostgresLedgerStore {
             Ok((counters_from(&opening)?, entries))
         })
     }
+}
 
+impl JournalStore for PostgresLedgerStore {
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError> {
         match write {
             JournalWrite::Record {
@@ -751,7 +757,9 @@ impl LedgerStore for PostgresLedgerStore {
             Ok(Self::transactions_with_entries(conn, row.into_iter().collect())?.pop())
         })
     }
+}
 
+impl CategoryStore for PostgresLedgerStore {
     fn insert_category(&self, category: &Category) -> Result<(), LedgerError> {
         let mut conn = self.conn()?;
         diesel::insert_into(categories::table)
