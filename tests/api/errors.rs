@@ -351,3 +351,48 @@ async fn a_revoked_key_is_refused() {
     let r = app.send("GET", "/v1/ledgers", Some(&secret), &[], None).await;
     assert_eq!((r.status, r.problem_type()), (401, "unauthorized"), "{}", r.body);
 }
+
+#[actix_web::test]
+async fn a_stale_lock_version_or_broken_balance_bound_is_422_condition_failed() {
+    let app = spawn_app().await;
+    let ledger = app.ledger().await;
+    let w = app.wallet(&ledger, "w").await;
+    app.deposit(&ledger, &w, "10.00").await;
+    let cash = app.find_account_by_code(&ledger, "cash:USD").await;
+    let version = app.get(&format!("/v1/accounts/{w}")).await.body["version"]
+        .as_i64()
+        .unwrap();
+    let body = |extra: serde_json::Value| {
+        let mut entry = json!({"account_id": w, "direction": "debit", "amount": "4.00"});
+        entry
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"ledger_id": ledger, "entries": [entry, {"account_id": cash, "direction": "credit", "amount": "4.00"}]})
+    };
+    app.expect("/v1/transactions", body(json!({"lock_version": version})), 201)
+        .await;
+    let before = app.transaction_count(&ledger).await;
+    for extra in [
+        json!({"lock_version": version}),
+        json!({"posted_balance_amount": {"gte": "2.01"}}),
+        json!({"available_balance_amount": {"gt": "2.00", "lte": "100"}}),
+    ] {
+        let r = app.post("/v1/transactions", body(extra.clone())).await;
+        assert_eq!(
+            (r.status, r.problem_type()),
+            (422, "condition_failed"),
+            "{extra}: {}",
+            r.body
+        );
+    }
+    assert_eq!(app.transaction_count(&ledger).await, before);
+    assert_eq!(app.balance(&w, "posted").await, "6.00");
+    app.expect(
+        "/v1/transactions",
+        body(json!({"posted_balance_amount": {"eq": "2.00"}})),
+        201,
+    )
+    .await;
+    assert_eq!(app.balance(&w, "posted").await, "2.00");
+}

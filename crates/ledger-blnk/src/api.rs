@@ -623,6 +623,7 @@ async fn create_transaction(
                 metadata,
                 effective_at: r.effective_date.map(ledger_domain::ports::truncate_to_micros),
                 external_id: Some(r.reference),
+                conditions: Default::default(),
                 overdraft_allowed: if r.allow_overdraft {
                     [source.id].into()
                 } else {

@@ -42,7 +42,7 @@ fn code(e: &ApiError) -> (StatusCode, &'static str) {
         P::Validation if d.contains("more than the pending transaction holds") => {
             (s(400), "TXN_COMMIT_AMOUNT_EXCEEDED")
         }
-        P::Validation | P::UnbalancedTransaction | P::CurrencyMismatch | P::NotAWallet => {
+        P::Validation | P::UnbalancedTransaction | P::CurrencyMismatch | P::NotAWallet | P::ConditionFailed => {
             (s(400), "GEN_VALIDATION_ERROR")
         }
         P::IdempotencyKeyReused => (s(422), "GEN_IDEMPOTENCY_KEY_REUSED"),

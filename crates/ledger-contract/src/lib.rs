@@ -167,6 +167,7 @@ macro_rules! contract_tests {
             a_pending_transaction_posts_in_parts,
             accounts_and_transactions_are_found_by_code_and_external_id,
             groups_and_fixed_id_books_are_created_once,
+            postings_with_conditions_land_only_when_they_hold,
             api_keys_are_found_by_hash_only
         );
     };

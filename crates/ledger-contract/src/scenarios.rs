@@ -1479,3 +1479,112 @@ pub fn groups_and_fixed_id_books_are_created_once<F: StoreFactory>(f: &F) {
         Err(LedgerError::Validation { .. })
     ));
 }
+
+/// Conditions checked atomically with a posting: an account's lock version
+/// (optimistic concurrency: of many postings that read the same version,
+/// exactly one lands) and bounds on its balances after the posting; a failed
+/// condition writes nothing.
+pub fn postings_with_conditions_land_only_when_they_hold<F: StoreFactory>(f: &F) {
+    use ledger_domain::posting::{AccountCondition, BalanceBound, BalanceKind, BoundOp};
+    let svc = Arc::new(service(f.store()));
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    deposit(&svc, &l, w.id, "100.00");
+    let cash = cash_of(&svc, &l); // a house account: its version spans its shards
+    let draft = |amount: &str, conditions: Vec<(AccountId, AccountCondition)>| TransactionDraft {
+        entries: vec![
+            EntryDraft {
+                account_id: w.id,
+                direction: Direction::Debit,
+                amount: dec(amount),
+                currency: None,
+            },
+            EntryDraft {
+                account_id: cash.id,
+                direction: Direction::Credit,
+                amount: dec(amount),
+                currency: None,
+            },
+        ],
+        conditions: conditions.into_iter().collect(),
+        ..Default::default()
+    };
+    let version = |id| svc.get_account(id).unwrap().version;
+    let at = |v| AccountCondition {
+        lock_version: Some(v),
+        bounds: vec![],
+    };
+    let bound = |balance, op, value: &str| AccountCondition {
+        lock_version: None,
+        bounds: vec![BalanceBound {
+            balance,
+            op,
+            value: dec(value),
+        }],
+    };
+
+    // lock versions: the current one lands, a stale one is refused
+    let (vw, vc) = (version(w.id), version(cash.id));
+    svc.create_transaction(l.id, draft("1.00", vec![(w.id, at(vw)), (cash.id, at(vc))]), None)
+        .unwrap();
+    assert_eq!((version(w.id), version(cash.id)), (vw + 1, vc + 1));
+    let before = accounts_by_id(&svc, &l);
+    for stale in [vec![(w.id, at(vw))], vec![(cash.id, at(vc))]] {
+        assert!(matches!(
+            svc.create_transaction(l.id, draft("1.00", stale), None),
+            Err(LedgerError::ConditionFailed { .. })
+        ));
+    }
+    // bounds on the balance after the posting
+    assert!(matches!(
+        svc.create_transaction(
+            l.id,
+            draft("10.00", vec![(w.id, bound(BalanceKind::Posted, BoundOp::Gte, "90.00"))]),
+            None
+        ),
+        Err(LedgerError::ConditionFailed { .. })
+    ));
+    assert!(matches!(
+        svc.create_transaction(
+            l.id,
+            draft(
+                "1.00",
+                vec![(cash.id, bound(BalanceKind::Available, BoundOp::Gt, "98.00"))]
+            ),
+            None
+        ),
+        Err(LedgerError::ConditionFailed { .. })
+    ));
+    assert_eq!(accounts_by_id(&svc, &l), before, "failed conditions write nothing");
+    for (kind, op, value) in [
+        (BalanceKind::Posted, BoundOp::Eq, "89.00"),
+        (BalanceKind::Pending, BoundOp::Lt, "89.01"),
+        (BalanceKind::Available, BoundOp::Lte, "89.00"),
+    ] {
+        let t = svc.create_transaction(l.id, draft("10.00", vec![(w.id, bound(kind, op, value))]), None);
+        let t = t.unwrap_or_else(|e| panic!("{kind:?} {op:?} {value}: {e:?}"));
+        svc.reverse_transaction(t.id(), None).unwrap();
+    }
+    // an account outside the transaction cannot carry a condition
+    let other = wallet(&svc, &l, "other");
+    assert!(matches!(
+        svc.create_transaction(l.id, draft("1.00", vec![(other.id, at(0))]), None),
+        Err(LedgerError::Validation { .. })
+    ));
+
+    // many postings computed from the same read: exactly one lands
+    let v = version(w.id);
+    let wins: usize = (0..6)
+        .map(|_| {
+            let (svc, d) = (Arc::clone(&svc), draft("1.00", vec![(w.id, at(v))]));
+            let l = l.id;
+            thread::spawn(move || svc.create_transaction(l, d, None).is_ok())
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| usize::from(h.join().unwrap()))
+        .sum();
+    assert_eq!(wins, 1);
+    assert_eq!(posted(&svc, w.id), "98.00");
+    check_wallet_ledger(svc.store(), l.id).unwrap();
+}

@@ -58,6 +58,11 @@ pub enum LedgerError {
     #[error("account `{code}` exists but is not the {expected} system account")]
     SystemAccountMismatch { code: String, expected: String },
 
+    /// A posting's condition on an account (its lock version, a bound on a
+    /// balance after the posting) does not hold; nothing was written.
+    #[error("condition on account {account_id} failed: {detail}")]
+    ConditionFailed { account_id: AccountId, detail: String },
+
     /// Wallet operations act on user wallets only (liability, credit-normal).
     #[error("account {account_id} is not a wallet (a credit-normal liability account)")]
     NotAWallet { field: &'static str, account_id: AccountId },

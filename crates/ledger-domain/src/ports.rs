@@ -71,6 +71,8 @@ pub enum JournalWrite {
         /// Accounts whose limit this posting may pass (see
         /// `TransactionDraft::overdraft_allowed`); their check is skipped.
         overdraft_allowed: std::collections::BTreeSet<AccountId>,
+        /// Conditions to check atomically with the write.
+        conditions: std::collections::BTreeMap<AccountId, crate::posting::AccountCondition>,
     },
     /// Archive a pending transaction and store the posted part and the
     /// pending remainder it was split into, refusing if it is no longer

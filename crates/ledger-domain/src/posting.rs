@@ -60,3 +60,93 @@ pub fn check_limit(
         Err(LedgerError::InsufficientFunds { account_id })
     }
 }
+
+/// Which balance a condition bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalanceKind {
+    Pending,
+    Posted,
+    Available,
+}
+
+crate::text_names!(BalanceKind { Pending => "pending", Posted => "posted", Available => "available" });
+
+/// How a balance is compared with a bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundOp {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    Eq,
+}
+
+crate::text_names!(BoundOp { Gt => "gt", Gte => "gte", Lt => "lt", Lte => "lte", Eq => "eq" });
+
+/// A bound on one of an account's balances after the posting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceBound {
+    pub balance: BalanceKind,
+    pub op: BoundOp,
+    pub value: BigDecimal,
+}
+
+/// What must hold of one account for a posting to be stored, checked
+/// atomically with it (Modern Treasury's `lock_version` and balance
+/// constraints on ledger entries).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountCondition {
+    /// The account's `version` must still be this before the posting.
+    pub lock_version: Option<i64>,
+    /// Each must hold of the balance after the posting.
+    pub bounds: Vec<BalanceBound>,
+}
+
+/// Refuses a write when the account's version before it is not the expected
+/// one, or a balance after it breaks a bound (`ConditionFailed`).
+pub fn check_condition(
+    account_id: AccountId,
+    normal: NormalBalance,
+    version: i64,
+    current: &BalanceCounters,
+    delta: &BalanceCounters,
+    condition: &AccountCondition,
+) -> Result<(), LedgerError> {
+    if let Some(expected) = condition.lock_version
+        && expected != version
+    {
+        return Err(LedgerError::ConditionFailed {
+            account_id,
+            detail: format!("lock_version is {version}, not {expected}"),
+        });
+    }
+    let mut after = current.clone();
+    after.add(delta);
+    let balances = after.balances(normal);
+    for bound in &condition.bounds {
+        let amount = match bound.balance {
+            BalanceKind::Pending => &balances.pending.amount,
+            BalanceKind::Posted => &balances.posted.amount,
+            BalanceKind::Available => &balances.available.amount,
+        };
+        let holds = match bound.op {
+            BoundOp::Gt => amount > &bound.value,
+            BoundOp::Gte => amount >= &bound.value,
+            BoundOp::Lt => amount < &bound.value,
+            BoundOp::Lte => amount <= &bound.value,
+            BoundOp::Eq => amount == &bound.value,
+        };
+        if !holds {
+            return Err(LedgerError::ConditionFailed {
+                account_id,
+                detail: format!(
+                    "{} balance would be {amount}, not {} {}",
+                    bound.balance.as_str(),
+                    bound.op.as_str(),
+                    bound.value
+                ),
+            });
+        }
+    }
+    Ok(())
+}

@@ -367,6 +367,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         let ids: Vec<AccountId> = draft.entries.iter().map(|e| e.account_id).collect();
         let accounts = self.store.account_heads(&ids)?;
         let overdraft_allowed = draft.overdraft_allowed.clone();
+        let conditions = draft.conditions.clone();
         let transaction = Transaction::create(
             TransactionId(self.ids.next_id()),
             ledger_id,
@@ -374,7 +375,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             &accounts,
             self.clock.now(),
         )?;
-        self.record(transaction, idempotency, overdraft_allowed)
+        self.record(transaction, idempotency, overdraft_allowed, conditions)
     }
 
     fn record(
@@ -382,14 +383,19 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         transaction: Transaction,
         idempotency: Option<IdempotencyMark>,
         overdraft_allowed: std::collections::BTreeSet<AccountId>,
+        conditions: std::collections::BTreeMap<AccountId, crate::posting::AccountCondition>,
     ) -> Result<Transaction, LedgerError> {
-        if let Some(stranger) = overdraft_allowed
-            .iter()
-            .find(|id| !transaction.entries().iter().any(|e| e.account_id == **id))
-        {
+        let in_transaction = |id: &&AccountId| transaction.entries().iter().any(|e| e.account_id == **id);
+        if let Some(id) = overdraft_allowed.iter().find(|id| !in_transaction(id)) {
             return Err(LedgerError::validation(
                 "allow_overdraft",
-                format!("account {stranger} is not in the transaction"),
+                format!("account {id} is not in the transaction"),
+            ));
+        }
+        if let Some(id) = conditions.keys().find(|id| !in_transaction(id)) {
+            return Err(LedgerError::validation(
+                "conditions",
+                format!("account {id} is not in the transaction"),
             ));
         }
         // Adapters enforce external_id uniqueness atomically with the write.
@@ -397,6 +403,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             transaction,
             idempotency,
             overdraft_allowed,
+            conditions,
         })
     }
 
@@ -578,6 +585,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             effective_at: options.effective_at,
             external_id: options.external_id,
             overdraft_allowed: Default::default(),
+            conditions: Default::default(),
         };
         let accounts: HashMap<AccountId, Account> = accounts.into_iter().map(|a| (a.id, a.clone())).collect();
         let transaction = Transaction::create(
@@ -598,7 +606,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         } else {
             Default::default()
         };
-        self.record(transaction, idempotency, allowed)
+        self.record(transaction, idempotency, allowed, Default::default())
     }
 
     /// A user's wallet of this ledger and currency (see [`Account::is_wallet`]).

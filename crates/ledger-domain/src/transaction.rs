@@ -87,6 +87,9 @@ pub struct TransactionDraft {
     /// `allow_overdraft`): a permission of this posting only, never stored on
     /// the account. Each must be an account of the transaction.
     pub overdraft_allowed: std::collections::BTreeSet<AccountId>,
+    /// Conditions checked atomically with the posting, per account of the
+    /// transaction (see [`crate::posting::AccountCondition`]).
+    pub conditions: BTreeMap<AccountId, crate::posting::AccountCondition>,
 }
 
 /// A journal entry. Private fields: the only ways to obtain one are

@@ -578,6 +578,87 @@ pub struct EntryRequest {
     /// Optional; must equal the account's currency when given.
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
+    /// The account's `version` must still be this: a posting computed from a
+    /// balance the client read is refused (422 `condition_failed`) if anything
+    /// touched the account since.
+    #[schema(minimum = 0)]
+    pub lock_version: Option<i64>,
+    /// Bounds on the account's pending balance after the posting.
+    pub pending_balance_amount: Option<BoundsRequest>,
+    /// Bounds on the account's posted balance after the posting.
+    pub posted_balance_amount: Option<BoundsRequest>,
+    /// Bounds on the account's available balance after the posting.
+    pub available_balance_amount: Option<BoundsRequest>,
+}
+
+/// Bounds a balance must satisfy after the posting; all given ones apply.
+/// Decimal strings, may be negative.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"gte": "0.00"}))]
+pub struct BoundsRequest {
+    #[schema(pattern = "^-?(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    pub gt: Option<String>,
+    #[schema(pattern = "^-?(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    pub gte: Option<String>,
+    #[schema(pattern = "^-?(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    pub lt: Option<String>,
+    #[schema(pattern = "^-?(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    pub lte: Option<String>,
+    #[schema(pattern = "^-?(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
+    pub eq: Option<String>,
+}
+
+/// The conditions a transaction's entries state, per account (several entries
+/// on one account add up their conditions).
+pub fn entry_conditions<'a>(
+    entries: impl Iterator<Item = (usize, Uuid, Option<i64>, [Option<&'a BoundsRequest>; 3])>,
+) -> Result<std::collections::BTreeMap<ledger_domain::AccountId, ledger_domain::posting::AccountCondition>, ApiError> {
+    use ledger_domain::posting::{AccountCondition, BalanceBound, BalanceKind, BoundOp};
+    let mut out: std::collections::BTreeMap<ledger_domain::AccountId, AccountCondition> = Default::default();
+    for (i, account, lock_version, bounds) in entries {
+        let mut condition = AccountCondition {
+            lock_version,
+            bounds: Vec::new(),
+        };
+        for (kind, b) in [BalanceKind::Pending, BalanceKind::Posted, BalanceKind::Available]
+            .into_iter()
+            .zip(bounds)
+        {
+            let Some(b) = b else { continue };
+            for (op, value) in [
+                (BoundOp::Gt, &b.gt),
+                (BoundOp::Gte, &b.gte),
+                (BoundOp::Lt, &b.lt),
+                (BoundOp::Lte, &b.lte),
+                (BoundOp::Eq, &b.eq),
+            ] {
+                if let Some(v) = value {
+                    let field = format!("entries[{i}].{}_balance_amount.{}", kind.as_str(), op.as_str());
+                    condition.bounds.push(BalanceBound {
+                        balance: kind,
+                        op,
+                        value: decimal(&field, v)?,
+                    });
+                }
+            }
+        }
+        if condition == AccountCondition::default() {
+            continue;
+        }
+        let merged = out.entry(account.into()).or_default();
+        if let (Some(a), Some(b)) = (merged.lock_version, condition.lock_version)
+            && a != b
+        {
+            return Err(ApiError::validation(
+                format!("entries[{i}].lock_version"),
+                "two entries on one account expect different lock versions",
+            ));
+        }
+        merged.lock_version = merged.lock_version.or(condition.lock_version);
+        merged.bounds.extend(condition.bounds);
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
@@ -640,6 +721,18 @@ impl TryFrom<CreateTransactionRequest> for ledger_domain::TransactionDraft {
         } else {
             Default::default()
         };
+        let conditions = entry_conditions(r.entries.iter().enumerate().map(|(i, e)| {
+            (
+                i,
+                e.account_id,
+                e.lock_version,
+                [
+                    e.pending_balance_amount.as_ref(),
+                    e.posted_balance_amount.as_ref(),
+                    e.available_balance_amount.as_ref(),
+                ],
+            )
+        }))?;
         Ok(Self {
             metadata: check_metadata(&r.metadata)?,
             ledger_id: Some(r.ledger_id.into()),
@@ -649,6 +742,7 @@ impl TryFrom<CreateTransactionRequest> for ledger_domain::TransactionDraft {
             effective_at: r.effective_at,
             external_id: r.external_id,
             overdraft_allowed,
+            conditions,
         })
     }
 }

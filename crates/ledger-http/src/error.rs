@@ -41,13 +41,14 @@ pub enum ProblemType {
     UnbalancedTransaction,
     CurrencyMismatch,
     NotAWallet,
+    ConditionFailed,
     IdempotencyKeyReused,
     Internal,
     Unavailable,
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 22] = [
+    pub const ALL: [ProblemType; 23] = [
         Self::MalformedRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -67,6 +68,7 @@ impl ProblemType {
         Self::UnbalancedTransaction,
         Self::CurrencyMismatch,
         Self::NotAWallet,
+        Self::ConditionFailed,
         Self::IdempotencyKeyReused,
         Self::Internal,
         Self::Unavailable,
@@ -183,6 +185,12 @@ impl ProblemType {
                 422,
                 "Not a wallet",
                 "account 0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a03 is not a wallet (a credit-normal liability account)",
+            ),
+            Self::ConditionFailed => (
+                "condition_failed",
+                422,
+                "Condition failed",
+                "condition on account 0193a0c4-7d2e-7b5e-8f0a-3c1d2e4f5a01 failed: lock_version is 7, not 6",
             ),
             Self::IdempotencyKeyReused => (
                 "idempotency_key_reused",
@@ -383,6 +391,7 @@ impl From<LedgerError> for ApiError {
             LedgerError::InvalidTransition { .. } | LedgerError::NotReversible { .. } => P::InvalidTransition,
             LedgerError::SystemAccountMismatch { .. } => P::SystemAccountMismatch,
             LedgerError::IdempotencyClaimLost => P::IdempotencyKeyInFlight,
+            LedgerError::ConditionFailed { .. } => P::ConditionFailed,
             LedgerError::Conflict(_) => P::Conflict,
             LedgerError::Unavailable(_) => {
                 tracing::warn!(error = %e, "storage unavailable");

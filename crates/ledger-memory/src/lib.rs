@@ -16,7 +16,7 @@ use ledger_domain::ports::{
     AccountFilter, AccountStore, BookStore, CategoryStore, IdentityFilter, JournalStore, JournalWrite, LedgerStore,
     PageRequest, StatementCursor, StatementEntry, TransactionFilter,
 };
-use ledger_domain::posting::{check_limit, counter_deltas};
+use ledger_domain::posting::{AccountCondition, check_condition, check_limit, counter_deltas};
 use ledger_domain::{
     Account, AccountGroup, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, GroupId, Identity,
     IdentityId, Ledger, LedgerError, LedgerId, Metadata, PartialPost, Transaction, TransactionId, TransactionStatus,
@@ -186,6 +186,29 @@ impl State {
         }
         self.transactions.insert(id, next.clone());
         Ok(next)
+    }
+
+    /// The posting's conditions, against the accounts as they are now (under
+    /// the same lock as the write).
+    fn check_conditions(
+        &self,
+        transaction: &Transaction,
+        conditions: &BTreeMap<AccountId, AccountCondition>,
+    ) -> Result<(), LedgerError> {
+        let deltas = counter_deltas(None, transaction);
+        for (id, condition) in conditions {
+            let account = self.accounts.get(id).ok_or(LedgerError::not_found("account", *id))?;
+            let delta = deltas.get(id).cloned().unwrap_or_default();
+            check_condition(
+                *id,
+                account.normal_balance,
+                account.version,
+                &account.counters,
+                &delta,
+                condition,
+            )?;
+        }
+        Ok(())
     }
 
     /// Archive, posted part, remainder: all or nothing.
@@ -430,7 +453,11 @@ impl JournalStore for MemoryLedgerStore {
                 transaction,
                 idempotency,
                 overdraft_allowed,
-            } => (state.record_allowing(transaction, &overdraft_allowed), idempotency),
+                conditions,
+            } => {
+                state.check_conditions(&transaction, &conditions)?;
+                (state.record_allowing(transaction, &overdraft_allowed), idempotency)
+            }
             JournalWrite::PartialPost { split, idempotency } => (state.partial_post(*split), idempotency),
             JournalWrite::Transition { transaction_id, to, at } => (state.transition(transaction_id, to, at), None),
             JournalWrite::Reverse { reversal, idempotency } => (state.reverse(reversal), idempotency),

@@ -115,6 +115,13 @@ impl QueryFragment<Pg> for PostingQuery {
     }
 }
 
+impl PostingQuery {
+    /// The counter rows the posting changes: `(account, shard)`.
+    pub(crate) fn counter_rows(&self) -> (&[Uuid], &[i16]) {
+        (&self.d_accounts, &self.d_shards)
+    }
+}
+
 impl RunQueryDsl<PgConnection> for PostingQuery {}
 impl RunQueryDsl<PgConnection> for &PostingQuery {}
 

@@ -188,3 +188,60 @@ pub(crate) fn partial_post(
     crate::fast::execute(conn, &posting).map_err(|e| TxError::Domain(crate::fast::domain_error(e, &split.posted)))?;
     Ok(())
 }
+
+#[derive(Debug, QueryableByName)]
+struct ConditionRow {
+    #[diesel(sql_type = SqlUuid)]
+    account_id: Uuid,
+    #[diesel(sql_type = Numeric)]
+    posted_debits: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    posted_credits: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pending_debits: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pending_credits: BigDecimal,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    version: i64,
+}
+
+/// A posting with conditions, inside the caller's database transaction: lock
+/// (in the global order) what it changes and what its conditions read, check
+/// the conditions on the locked counters, then run the posting statement.
+pub(crate) fn conditional_record(
+    conn: &mut PgConnection,
+    posting: &crate::fast::PostingQuery,
+    transaction: &Transaction,
+    conditions: &BTreeMap<AccountId, ledger_domain::posting::AccountCondition>,
+    heads: &HashMap<AccountId, Account>,
+) -> Result<(), TxError> {
+    let ids: Vec<Uuid> = conditions.keys().map(|a| a.0).collect();
+    let (rows, shards) = posting.counter_rows();
+    let locked: Vec<ConditionRow> = sql_query(include_str!("sql/lock_for_conditions.sql"))
+        .bind::<Array<SqlUuid>, _>(&ids)
+        .bind::<Array<SqlUuid>, _>(rows)
+        .bind::<Array<Int2>, _>(shards)
+        .load(conn)?;
+    let deltas = counter_deltas(None, transaction);
+    for (id, condition) in conditions {
+        let mut current = BalanceCounters::default();
+        let mut version = 0i64;
+        for row in locked.iter().filter(|r| r.account_id == id.0) {
+            current.add(&BalanceCounters {
+                posted_debits: row.posted_debits.clone(),
+                posted_credits: row.posted_credits.clone(),
+                pending_debits: row.pending_debits.clone(),
+                pending_credits: row.pending_credits.clone(),
+            });
+            version = version.saturating_add(row.version);
+        }
+        let normal = heads
+            .get(id)
+            .map(|a| a.normal_balance)
+            .ok_or(LedgerError::not_found("account", *id))?;
+        let delta = deltas.get(id).cloned().unwrap_or_default();
+        ledger_domain::posting::check_condition(*id, normal, version, &current, &delta, condition)?;
+    }
+    crate::fast::execute(conn, posting).map_err(|e| TxError::Domain(crate::fast::domain_error(e, transaction)))?;
+    Ok(())
+}

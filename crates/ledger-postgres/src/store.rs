@@ -105,9 +105,13 @@ impl PostgresLedgerStore {
         transaction: &Transaction,
         mark: Option<&IdempotencyMark>,
         overdraft_allowed: &std::collections::BTreeSet<AccountId>,
+        conditions: &std::collections::BTreeMap<AccountId, ledger_domain::posting::AccountCondition>,
     ) -> Result<(), LedgerError> {
         let heads = self.account_heads(&transaction.account_ids())?;
         let posting = fast::prepare(transaction, mark, &heads, overdraft_allowed)?;
+        if !conditions.is_empty() {
+            return self.tx(|conn| journal::conditional_record(conn, &posting, transaction, conditions, &heads));
+        }
         let mut conn = self.conn()?;
         let mut attempt = 0;
         loop {
@@ -670,8 +674,9 @@ impl JournalStore for PostgresLedgerStore {
                 transaction,
                 idempotency,
                 overdraft_allowed,
+                conditions,
             } => {
-                self.record(&transaction, idempotency.as_ref(), &overdraft_allowed)?;
+                self.record(&transaction, idempotency.as_ref(), &overdraft_allowed, &conditions)?;
                 Ok(transaction)
             }
             JournalWrite::PartialPost { split, idempotency } => {
