@@ -795,7 +795,7 @@ async fn update_inflight(
                 answer_status: 200,
                 ..m
             });
-            let committed = svc.partial_post_transaction(hold.id(), lines, mark)?;
+            let committed = svc.partial_post_transaction(hold.id(), lines, ledger_domain::Rest::Hold, mark)?;
             Ok(Outcome::RecordedWith(StatusCode::OK, committed))
         })
         .await?,

@@ -1295,7 +1295,9 @@ pub fn a_pending_transaction_posts_in_parts<F: StoreFactory>(f: &F) {
     };
 
     let before = accounts_by_id(&svc, &l);
-    let first = svc.partial_post_transaction(hold.id(), part("25.00"), None).unwrap();
+    let first = svc
+        .partial_post_transaction(hold.id(), part("25.00"), ledger_domain::Rest::Hold, None)
+        .unwrap();
     assert_eq!(first.status(), TransactionStatus::Posted);
     assert_eq!(first.partial_of(), Some(hold.id()));
     assert_eq!(svc.get_transaction(first.id()).unwrap(), first);
@@ -1331,12 +1333,12 @@ pub fn a_pending_transaction_posts_in_parts<F: StoreFactory>(f: &F) {
 
     // the original is no longer pending; more than is held is refused
     assert!(matches!(
-        svc.partial_post_transaction(hold.id(), part("1.00"), None),
+        svc.partial_post_transaction(hold.id(), part("1.00"), ledger_domain::Rest::Hold, None),
         Err(LedgerError::InvalidTransition { .. })
     ));
     let snapshot = accounts_by_id(&svc, &l);
     assert!(matches!(
-        svc.partial_post_transaction(rest.id(), part("35.01"), None),
+        svc.partial_post_transaction(rest.id(), part("35.01"), ledger_domain::Rest::Hold, None),
         Err(LedgerError::Validation { .. })
     ));
     assert!(matches!(
@@ -1346,6 +1348,7 @@ pub fn a_pending_transaction_posts_in_parts<F: StoreFactory>(f: &F) {
                 (a.id, Direction::Debit, dec("5.00")),
                 (b.id, Direction::Credit, dec("4.00"))
             ],
+            ledger_domain::Rest::Hold,
             None
         ),
         Err(LedgerError::Unbalanced { .. })
@@ -1357,13 +1360,16 @@ pub fn a_pending_transaction_posts_in_parts<F: StoreFactory>(f: &F) {
                 (b.id, Direction::Debit, dec("5.00")),
                 (a.id, Direction::Credit, dec("5.00"))
             ],
+            ledger_domain::Rest::Hold,
             None
         ),
         Err(LedgerError::Validation { .. })
     ));
     assert_eq!(accounts_by_id(&svc, &l), snapshot, "refusals write nothing");
 
-    let second = svc.partial_post_transaction(rest.id(), part("10.00"), None).unwrap();
+    let second = svc
+        .partial_post_transaction(rest.id(), part("10.00"), ledger_domain::Rest::Hold, None)
+        .unwrap();
     assert_eq!(second.partial_of(), Some(hold.id()), "the chain keeps its root");
     let last = svc.current_hold(hold.id()).unwrap().unwrap();
     assert_eq!(last.entries()[0].amount, dec("25.00"));
@@ -1386,9 +1392,26 @@ pub fn a_pending_transaction_posts_in_parts<F: StoreFactory>(f: &F) {
     let mut op = transfer_op(&l, a.id, b.id, "5.00");
     op.options = pending();
     let whole = svc.transfer(op).unwrap();
-    svc.partial_post_transaction(whole.id(), part("5.00"), None).unwrap();
+    svc.partial_post_transaction(whole.id(), part("5.00"), ledger_domain::Rest::Hold, None)
+        .unwrap();
     assert!(svc.current_hold(whole.id()).unwrap().is_none());
     assert_eq!(posted(&svc, a.id), "60.00");
+
+    // Modern Treasury's partial post: post a part, release the rest
+    let mut op = transfer_op(&l, a.id, b.id, "20.00");
+    op.options = pending();
+    let held = svc.transfer(op).unwrap();
+    assert_eq!(available(&svc, a.id), dec("40.00"));
+    let part_posted = svc
+        .partial_post_transaction(held.id(), part("8.00"), ledger_domain::Rest::Release, None)
+        .unwrap();
+    assert_eq!(part_posted.partial_of(), Some(held.id()));
+    assert!(
+        svc.current_hold(held.id()).unwrap().is_none(),
+        "nothing is held any more"
+    );
+    assert_eq!(posted(&svc, a.id), "52.00");
+    assert_eq!(available(&svc, a.id), dec("52.00"));
     check_wallet_ledger(svc.store(), l.id).unwrap();
 }
 

@@ -46,7 +46,7 @@ pub use ledger::{AccountGroup, Identity, IdentityKind, Ledger, NewIdentity, NewL
 pub use money::{Amount, Currency, FeeRate};
 pub use service::LedgerService;
 pub use transaction::{
-    Direction, Entry, EntryDraft, InitialStatus, PartialPost, Transaction, TransactionDraft, TransactionStatus,
+    Direction, Entry, EntryDraft, InitialStatus, PartialPost, Rest, Transaction, TransactionDraft, TransactionStatus,
 };
 
 /// Free-form JSON object attached to ledgers, accounts, transactions, …

@@ -446,6 +446,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         &self,
         id: TransactionId,
         lines: Vec<(AccountId, Direction, BigDecimal)>,
+        rest: crate::transaction::Rest,
         idempotency: Option<IdempotencyMark>,
     ) -> Result<Transaction, LedgerError> {
         let pending = self.get_transaction(id)?;
@@ -454,6 +455,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             TransactionId(self.ids.next_id()),
             TransactionId(self.ids.next_id()),
             self.clock.now(),
+            rest,
         )?;
         self.store.write(JournalWrite::PartialPost {
             split: Box::new(split),

@@ -116,6 +116,15 @@ pub struct Transaction {
     posted_at: Option<DateTime<Utc>>,
 }
 
+/// What a partial post does with what it does not post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rest {
+    /// Keep holding it, as a new pending transaction.
+    Hold,
+    /// Release it.
+    Release,
+}
+
 /// What a partial post of a pending transaction produces, stored as one unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartialPost {
@@ -323,16 +332,18 @@ impl Transaction {
 
     /// Posts part of a pending transaction: `lines` (each on an account and in
     /// a direction of this transaction, together at most its amount there, and
-    /// balanced per currency) become a new posted transaction; what is left of
-    /// every line becomes a new pending transaction (none when nothing is
-    /// left); this one is archived. Balances never jump: the archived hold's
-    /// pending amounts reappear as the posted part plus the remainder.
+    /// balanced per currency) become a new posted transaction; this one is
+    /// archived. With [`Rest::Hold`] what is left of every line becomes a new
+    /// pending transaction (none when nothing is left) — the archived hold's
+    /// pending amounts reappear as the posted part plus the remainder; with
+    /// [`Rest::Release`] the rest is released (Modern Treasury's partial post).
     pub fn partial_post(
         &self,
         lines: Vec<(AccountId, Direction, BigDecimal)>,
         posted_id: TransactionId,
         remainder_id: TransactionId,
         now: DateTime<Utc>,
+        rest: Rest,
     ) -> Result<PartialPost, LedgerError> {
         if self.status != TransactionStatus::Pending {
             return Err(LedgerError::InvalidTransition {
@@ -389,7 +400,7 @@ impl Transaction {
         check_balanced(&posted)?;
         left.retain(|e| !e.amount.is_zero());
         let root = self.partial_of.unwrap_or(self.id);
-        let remainder = if left.is_empty() {
+        let remainder = if left.is_empty() || rest == Rest::Release {
             None
         } else {
             check_balanced(&left)?;

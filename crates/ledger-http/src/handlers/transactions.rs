@@ -243,7 +243,12 @@ pub async fn partial_post(
     let id = id.into_inner().into();
     let lines = body.value.lines()?;
     idempotency::run_as::<Native, _>(&state, &req, &caller, body.fingerprint, move |svc, mark| {
-        Ok(Outcome::Recorded(svc.partial_post_transaction(id, lines, mark)?))
+        Ok(Outcome::Recorded(svc.partial_post_transaction(
+            id,
+            lines,
+            ledger_domain::Rest::Hold,
+            mark,
+        )?))
     })
     .await
 }
