@@ -53,6 +53,7 @@ pub async fn spawn_app() -> TestApp {
         App::new()
             .wrap(from_fn(ledger_http::metrics::record))
             .configure(ledger_blnk::configure)
+            .configure(ledger_mt::configure)
             .configure(ledger_http::configure(state.clone()))
     })
     .workers(2)

@@ -124,6 +124,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .wrap(TracingLogger::default())
             // the Blnk dialect first: the native configuration ends in a catch-all 404
             .configure(ledger_blnk::configure)
+            .configure(ledger_mt::configure)
             .configure(ledger_http::configure(state.clone()))
     })
     .shutdown_timeout(30)
