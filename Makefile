@@ -37,7 +37,8 @@ run:
 openapi:
 	cargo run --quiet -p ledger-server --bin wallet-ledger -- openapi native > openapi/openapi.json
 	cargo run --quiet -p ledger-server --bin wallet-ledger -- openapi blnk > openapi/blnk.json
-	@echo "wrote openapi/openapi.json and openapi/blnk.json"
+	cargo run --quiet -p ledger-server --bin wallet-ledger -- openapi mt > openapi/mt.json
+	@echo "wrote openapi/openapi.json, openapi/blnk.json and openapi/mt.json"
 
 # Needs the diesel CLI: cargo install diesel_cli --no-default-features --features postgres
 schema:

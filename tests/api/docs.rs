@@ -23,6 +23,16 @@ async fn the_committed_blnk_document_equals_the_generated_one() {
 }
 
 #[actix_web::test]
+async fn the_committed_mt_document_equals_the_generated_one() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/mt.json"))
+        .expect("openapi/mt.json is committed");
+    assert!(
+        committed == ledger_mt::openapi_json(),
+        "openapi/mt.json is stale: run `make openapi` and commit it"
+    );
+}
+
+#[actix_web::test]
 async fn the_served_document_is_the_committed_one() {
     let app = spawn_app().await;
     let r = app.send("GET", "/openapi.json", None, &[], None).await;

@@ -217,6 +217,7 @@ fn account_answer(svc: &Service, account: &Account, q: &Query) -> Result<Value, 
 
 /// The MT routes, to mount under `/mt/api`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/mt/openapi.json").route(web::get().to(document)));
     cfg.service(
         web::scope("/mt/api")
             .wrap(from_fn(authenticate::<Mt>))
@@ -291,6 +292,9 @@ struct CreateLedger {
     metadata: Option<BTreeMap<String, String>>,
 }
 
+#[utoipa::path(post, path = "/mt/api/ledgers", operation_id = "mtCreateLedger", tag = "Modern Treasury dialect", summary = "Creates a ledger (one book).", request_body = Object,
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn create_ledger(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -310,12 +314,18 @@ async fn create_ledger(
     .await?)
 }
 
+#[utoipa::path(get, path = "/mt/api/ledgers/{id}", operation_id = "mtGetLedger", tag = "Modern Treasury dialect", summary = "Reads a ledger.", params(("id" = String, Path)),
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn get_ledger(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
     let id = uuid_path("ledger", &id)?;
     let body = read(&state, move |svc| Ok(render::ledger(&the_ledger(svc, id)?))).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
+#[utoipa::path(get, path = "/mt/api/ledgers", operation_id = "mtListLedgers", tag = "Modern Treasury dialect", summary = "Lists ledgers (`id[]`, `metadata[k]`; `per_page`, `after_cursor`).",
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn list_ledgers(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let q = Query::parse(&req)?;
     let per_page = q.per_page()?;
@@ -372,6 +382,9 @@ struct CreateAccount {
     ledgerable_id: Option<String>,
 }
 
+#[utoipa::path(post, path = "/mt/api/ledger_accounts", operation_id = "mtCreateLedgerAccount", tag = "Modern Treasury dialect", summary = "Creates a ledger account.", request_body = Object,
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn create_account(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -422,6 +435,9 @@ async fn create_account(
     .await?)
 }
 
+#[utoipa::path(get, path = "/mt/api/ledger_accounts/{id}", operation_id = "mtGetLedgerAccount", tag = "Modern Treasury dialect", summary = "Reads a ledger account with its balances, now or `balances[effective_at]` / `balances[as_of_date]`.", params(("id" = String, Path)),
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn get_account(state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>) -> Answer {
     let id = AccountId(uuid_path("ledger account", &id)?);
     let q = Query::parse(&req)?;
@@ -429,6 +445,9 @@ async fn get_account(state: web::Data<AppState>, req: HttpRequest, id: web::Path
     Ok(HttpResponse::Ok().json(body))
 }
 
+#[utoipa::path(get, path = "/mt/api/ledger_accounts", operation_id = "mtListLedgerAccounts", tag = "Modern Treasury dialect", summary = "Lists ledger accounts with their balances.",
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn list_accounts(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let q = Query::parse(&req)?;
     let per_page = q.per_page()?;
@@ -567,6 +586,9 @@ fn entries(
     Ok((drafts, conditions))
 }
 
+#[utoipa::path(post, path = "/mt/api/ledger_transactions", operation_id = "mtCreateLedgerTransaction", tag = "Modern Treasury dialect", summary = "Creates a ledger transaction; entry conditions (`lock_version`, `*_balance_amount`) are checked atomically.", request_body = Object,
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn create_transaction(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -620,6 +642,9 @@ fn transaction_id(text: &str) -> Result<TransactionId, ApiError> {
     Ok(TransactionId(uuid_path("ledger transaction", text)?))
 }
 
+#[utoipa::path(get, path = "/mt/api/ledger_transactions/{id}", operation_id = "mtGetLedgerTransaction", tag = "Modern Treasury dialect", summary = "Reads a ledger transaction.", params(("id" = String, Path)),
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn get_transaction(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
     let id = transaction_id(&id)?;
     let body = read(&state, move |svc| Ok(render::transaction(&svc.get_transaction(id)?))).await?;
@@ -654,6 +679,9 @@ fn in_range(at: DateTime<Utc>, range: &[(String, DateTime<Utc>)]) -> bool {
     })
 }
 
+#[utoipa::path(get, path = "/mt/api/ledger_transactions", operation_id = "mtListLedgerTransactions", tag = "Modern Treasury dialect", summary = "Lists ledger transactions (`metadata[k]`, `status`, `effective_at[gte]`, `ledger_account_id`, …).",
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn list_transactions(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let q = Query::parse(&req)?;
     let per_page = q.per_page()?;
@@ -713,6 +741,9 @@ struct UpdateTransaction {
 
 /// Posts or archives a pending transaction (`status`); a transaction's other
 /// fields do not change once written.
+#[utoipa::path(patch, path = "/mt/api/ledger_transactions/{id}", operation_id = "mtUpdateLedgerTransaction", tag = "Modern Treasury dialect", summary = "Posts or archives a pending ledger transaction (`status`).", params(("id" = String, Path)), request_body = Object,
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn update_transaction(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -745,6 +776,9 @@ async fn update_transaction(
     .await?)
 }
 
+#[utoipa::path(post, path = "/mt/api/ledger_transactions/{id}/reversal", operation_id = "mtReverseLedgerTransaction", tag = "Modern Treasury dialect", summary = "Reverses a posted ledger transaction, once.", params(("id" = String, Path)),
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn reverse(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -772,6 +806,9 @@ struct PartialPostIn {
 }
 
 /// Posts the given lines of a pending transaction and releases the rest.
+#[utoipa::path(post, path = "/mt/api/ledger_transactions/{id}/partial_post", operation_id = "mtPartialPostLedgerTransaction", tag = "Modern Treasury dialect", summary = "Posts the given lines of a pending transaction and releases the rest.", params(("id" = String, Path)), request_body = Object,
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn partial_post(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -811,6 +848,9 @@ fn parse_entry_id(text: &str) -> Result<(TransactionId, usize), ApiError> {
     ))
 }
 
+#[utoipa::path(get, path = "/mt/api/ledger_entries/{id}", operation_id = "mtGetLedgerEntry", tag = "Modern Treasury dialect", summary = "Reads a ledger entry.", params(("id" = String, Path)),
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn get_entry(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
     let (tx, line) = parse_entry_id(&id)?;
     let text = id.into_inner();
@@ -827,6 +867,9 @@ async fn get_entry(state: web::Data<AppState>, id: web::Path<String>) -> Answer 
 }
 
 /// Entries of an account (or of a transaction), in transaction order.
+#[utoipa::path(get, path = "/mt/api/ledger_entries", operation_id = "mtListLedgerEntries", tag = "Modern Treasury dialect", summary = "Lists the entries of an account or a transaction.",
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn list_entries(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let q = Query::parse(&req)?;
     let per_page = q.per_page()?;
@@ -941,6 +984,9 @@ fn category_answer(svc: &Service, id: CategoryId) -> Result<Value, ApiError> {
     Ok(render::category(&category, &balances))
 }
 
+#[utoipa::path(post, path = "/mt/api/ledger_account_categories", operation_id = "mtCreateLedgerAccountCategory", tag = "Modern Treasury dialect", summary = "Creates a category.", request_body = Object,
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn create_category(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -967,12 +1013,18 @@ async fn create_category(
     .await?)
 }
 
+#[utoipa::path(get, path = "/mt/api/ledger_account_categories/{id}", operation_id = "mtGetLedgerAccountCategory", tag = "Modern Treasury dialect", summary = "Reads a category with its balances.", params(("id" = String, Path)),
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn get_category(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
     let id = CategoryId(uuid_path("ledger account category", &id)?);
     let body = read(&state, move |svc| category_answer(svc, id)).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
+#[utoipa::path(get, path = "/mt/api/ledger_account_categories", operation_id = "mtListLedgerAccountCategories", tag = "Modern Treasury dialect", summary = "Lists a ledger's categories.",
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn list_categories(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let q = Query::parse(&req)?;
     let per_page = q.per_page()?;
@@ -1012,6 +1064,9 @@ async fn add_member(
     .await?)
 }
 
+#[utoipa::path(put, path = "/mt/api/ledger_account_categories/{id}/ledger_accounts/{member}", operation_id = "mtAddLedgerAccountToCategory", tag = "Modern Treasury dialect", summary = "Adds a ledger account to a category.", params(("id" = String, Path), ("member" = String, Path)),
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn add_account_to_category(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -1023,6 +1078,9 @@ async fn add_account_to_category(
     add_member(state, req, caller, id, member).await
 }
 
+#[utoipa::path(put, path = "/mt/api/ledger_account_categories/{id}/ledger_account_categories/{member}", operation_id = "mtNestLedgerAccountCategory", tag = "Modern Treasury dialect", summary = "Nests a category in a category.", params(("id" = String, Path), ("member" = String, Path)),
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn add_category_to_category(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -1085,6 +1143,9 @@ fn statement(
     }))
 }
 
+#[utoipa::path(post, path = "/mt/api/ledger_account_statements", operation_id = "mtCreateLedgerAccountStatement", tag = "Modern Treasury dialect", summary = "Creates a statement: starting and ending balances between two `effective_at` bounds.", request_body = Object,
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn create_statement(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -1105,6 +1166,9 @@ async fn create_statement(
     .await?)
 }
 
+#[utoipa::path(get, path = "/mt/api/ledger_account_statements/{id}", operation_id = "mtGetLedgerAccountStatement", tag = "Modern Treasury dialect", summary = "Reads a statement (recomputed from the journal).", params(("id" = String, Path)),
+    responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
 async fn get_statement(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
     let text = id.into_inner();
     let missing = || ApiError::not_found(format!("ledger account statement {text} not found"));
@@ -1127,4 +1191,61 @@ async fn get_statement(state: web::Data<AppState>, id: web::Path<String>) -> Ans
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+// ---------------------------------------------------------------- document
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Wallet Ledger — Modern Treasury dialect",
+        description = "Modern Treasury Ledgers' API over Wallet Ledger, under `/mt/api`: point the SDK at `base_url = http://HOST:PORT/mt`; HTTP Basic with a Wallet Ledger API key as the password. Amounts are integers in minor units. What is not served yet answers 422 (see the README).",
+        license(name = "MIT"),
+    ),
+    paths(create_ledger, get_ledger, list_ledgers, create_account, get_account, list_accounts, create_transaction,
+        get_transaction, list_transactions, update_transaction, reverse, partial_post, list_entries, get_entry,
+        create_category, get_category, list_categories, add_account_to_category, add_category_to_category,
+        create_statement, get_statement),
+    modifiers(&BasicAuth),
+    tags((name = "Modern Treasury dialect", description = "Modern Treasury Ledgers' API (its Python SDK works with base_url changed).")),
+)]
+struct MtDoc;
+
+struct BasicAuth;
+
+impl utoipa::Modify for BasicAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "basic",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Basic)
+                        .description(Some(
+                            "user: your organization id (not checked); password: a Wallet Ledger API key",
+                        ))
+                        .build(),
+                ),
+            );
+    }
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = <MtDoc as utoipa::OpenApi>::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}
+
+/// The document as committed in `openapi/mt.json`.
+pub fn openapi_json() -> String {
+    let mut text = openapi().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+async fn document() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(openapi_json())
 }

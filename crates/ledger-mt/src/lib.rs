@@ -25,5 +25,5 @@ mod api;
 mod dialect;
 mod render;
 
-pub use api::configure;
+pub use api::{configure, openapi, openapi_json};
 pub use dialect::Mt;

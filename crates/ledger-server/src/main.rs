@@ -85,6 +85,8 @@ enum DocArg {
     Native,
     /// The Blnk dialect under /blnk.
     Blnk,
+    /// The Modern Treasury dialect under /mt.
+    Mt,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -148,6 +150,7 @@ async fn main() -> anyhow::Result<()> {
             match document {
                 DocArg::Native => ledger_http::openapi_json(),
                 DocArg::Blnk => ledger_blnk::openapi_json(),
+                DocArg::Mt => ledger_mt::openapi_json(),
             }
         );
         return Ok(());
