@@ -7,6 +7,7 @@
 #   tests/schemathesis/run.sh  schemathesis --checks all, bounded
 #   tests/readme/run.sh        the README's curl walk-through, pasted as is
 #   tests/blnk/run.sh          Blnk's TypeScript SDK and the tutorial's curl blocks against /blnk
+#   tests/mt/run.sh            Modern Treasury's Python SDK through the digital-wallets guide against /mt
 #   tests/crash/run.sh         kill -9 a server of its own mid-load, retry every request: each once
 #
 #   scripts/e2e.sh             all suites
@@ -21,7 +22,7 @@ cd "$ROOT"
 source "$ROOT/scripts/ports.sh"
 
 suites=("$@")
-[[ ${#suites[@]} -gt 0 ]] || suites=(browser readme blnk pyclient schemathesis crash)
+[[ ${#suites[@]} -gt 0 ]] || suites=(browser readme blnk mt pyclient schemathesis crash)
 
 server="$(scripts/db.sh up)"
 db="wl_e2e_$$"

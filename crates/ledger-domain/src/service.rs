@@ -500,8 +500,21 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         id: TransactionId,
         idempotency: Option<IdempotencyMark>,
     ) -> Result<Transaction, LedgerError> {
+        self.reverse_transaction_effective(id, None, idempotency)
+    }
+
+    /// A reversal effective at `effective_at` (default: now) — back-dated to
+    /// the original's time, it leaves as-of balances after it unchanged.
+    pub fn reverse_transaction_effective(
+        &self,
+        id: TransactionId,
+        effective_at: Option<DateTime<Utc>>,
+        idempotency: Option<IdempotencyMark>,
+    ) -> Result<Transaction, LedgerError> {
         let original = self.get_transaction(id)?;
-        let reversal = original.reversal(TransactionId(self.ids.next_id()), self.clock.now())?;
+        let reversal = original
+            .reversal(TransactionId(self.ids.next_id()), self.clock.now())?
+            .effective(effective_at);
         self.store.write(JournalWrite::Reverse { reversal, idempotency })
     }
 

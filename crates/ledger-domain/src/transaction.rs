@@ -430,6 +430,14 @@ impl Transaction {
         })
     }
 
+    /// The same transaction, effective at `at` when given.
+    pub fn effective(mut self, at: Option<DateTime<Utc>>) -> Self {
+        if let Some(at) = at {
+            self.effective_at = at;
+        }
+        self
+    }
+
     /// Links this transaction to its reversal.
     pub fn mark_reversed_by(&self, reversal: &Transaction) -> Result<Self, LedgerError> {
         if reversal.reverses_id != Some(self.id) {

@@ -92,6 +92,20 @@ impl Query {
     }
 }
 
+/// Keeps `per_page` of the matches and the position of the last one kept, but
+/// only when a further match exists (the SDK asks for a next page whenever
+/// `X-After-Cursor` is present).
+fn cut<T>(mut found: Vec<(T, String)>, per_page: usize) -> (Vec<T>, Option<String>) {
+    let more = found.len() > per_page;
+    found.truncate(per_page);
+    let next = if more {
+        found.last().map(|(_, p)| p.clone())
+    } else {
+        None
+    };
+    (found.into_iter().map(|(t, _)| t).collect(), next)
+}
+
 /// A page as the SDK reads it: a JSON array, `X-After-Cursor` while more follow.
 fn page(items: Vec<Value>, next: Option<String>, per_page: usize) -> HttpResponse {
     let mut answer = HttpResponse::Ok();
@@ -349,15 +363,14 @@ async fn list_ledgers(state: web::Data<AppState>, req: HttpRequest) -> Answer {
                     .iter()
                     .all(|(k, v)| l.metadata.get(k).and_then(Value::as_str) == Some(v));
                 if id_ok && meta_ok {
-                    out.push(l);
-                    if out.len() == per_page {
-                        let next = out.last().map(|l| l.id.0.to_string());
-                        return Ok((out.iter().map(render::ledger).collect(), next));
+                    out.push((render::ledger(&l), l.id.0.to_string()));
+                    if out.len() > per_page {
+                        return Ok(cut(out, per_page));
                     }
                 }
             }
             if !full {
-                return Ok((out.iter().map(render::ledger).collect(), None));
+                return Ok(cut(out, per_page));
             }
         }
     })
@@ -459,6 +472,7 @@ async fn list_accounts(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let ids: Vec<String> = q.many("id").into_iter().map(str::to_owned).collect();
     let names: Vec<String> = q.many("name").into_iter().map(str::to_owned).collect();
     let normal_balance = q.one("normal_balance").map(normal).transpose()?;
+    let in_category = q.uuid("ledger_account_category_id")?.map(CategoryId);
     let filter = AccountFilter {
         ledger_id: q.uuid("ledger_id")?.map(LedgerId),
         currency: q.one("currency").map(|c| currency(c, None)).transpose()?,
@@ -467,6 +481,13 @@ async fn list_accounts(state: web::Data<AppState>, req: HttpRequest) -> Answer {
         ..AccountFilter::default()
     };
     let (items, next) = read(&state, move |svc| {
+        let members: Option<std::collections::HashSet<AccountId>> = in_category
+            .map(|c| {
+                svc.store()
+                    .category_accounts(c)
+                    .map(|a| a.into_iter().map(|a| a.id).collect())
+            })
+            .transpose()?;
         let mut out = Vec::new();
         let mut filter = filter;
         loop {
@@ -476,16 +497,17 @@ async fn list_accounts(state: web::Data<AppState>, req: HttpRequest) -> Answer {
                 filter.page.after = Some(a.id.0);
                 let keep = (ids.is_empty() || ids.contains(&a.id.0.to_string()))
                     && (names.is_empty() || names.contains(&a.name))
-                    && normal_balance.is_none_or(|n| a.normal_balance == n);
+                    && normal_balance.is_none_or(|n| a.normal_balance == n)
+                    && members.as_ref().is_none_or(|m| m.contains(&a.id));
                 if keep {
-                    out.push(account_answer(svc, &a, &q)?);
-                    if out.len() == per_page {
-                        return Ok((out, Some(a.id.0.to_string())));
+                    out.push((account_answer(svc, &a, &q)?, a.id.0.to_string()));
+                    if out.len() > per_page {
+                        return Ok(cut(out, per_page));
                     }
                 }
             }
             if !full {
-                return Ok((out, None));
+                return Ok(cut(out, per_page));
             }
         }
     })
@@ -714,14 +736,14 @@ async fn list_transactions(state: web::Data<AppState>, req: HttpRequest) -> Answ
                     && external_id.as_deref().is_none_or(|x| t.external_id() == Some(x))
                     && reverses.is_none_or(|r| t.reverses_id() == Some(TransactionId(r)));
                 if keep {
-                    out.push(render::transaction(&t));
-                    if out.len() == per_page {
-                        return Ok((out, Some(t.id().0.to_string())));
+                    out.push((render::transaction(&t), t.id().0.to_string()));
+                    if out.len() > per_page {
+                        return Ok(cut(out, per_page));
                     }
                 }
             }
             if !full {
-                return Ok((out, None));
+                return Ok(cut(out, per_page));
             }
         }
     })
@@ -787,15 +809,28 @@ async fn reverse(
     body: web::Bytes,
 ) -> Answer {
     let id = transaction_id(&id)?;
+    let mut effective_at = None;
     if !body.is_empty() {
         let options: serde_json::Map<String, Value> = ledger_http::extract::parse_json(&body)?;
         if options.get("status").is_some_and(|s| s != "posted") {
             return Err(unsupported("a reversal that is not posted").into());
         }
+        if let Some(Value::String(t)) = options.get("effective_at") {
+            effective_at = Some(parse_time("effective_at", t)?);
+        }
     }
     let fingerprint = ledger_http::extract::fingerprint(&req, &body);
     Ok(run_as::<Mt, _>(&state, &req, &caller, fingerprint, move |svc, mark| {
-        Ok(Outcome::Recorded(svc.reverse_transaction(id, mark)?))
+        // MT: effective when the original was, unless told otherwise
+        let at = match effective_at {
+            Some(at) => at,
+            None => svc.get_transaction(id)?.effective_at(),
+        };
+        Ok(Outcome::Recorded(svc.reverse_transaction_effective(
+            id,
+            Some(at),
+            mark,
+        )?))
     })
     .await?)
 }
@@ -927,21 +962,21 @@ async fn list_entries(state: web::Data<AppState>, req: HttpRequest) -> Answer {
                     if after.is_some_and(|(tx, l)| t.id() == tx && line <= l) || !keep(t, e) {
                         continue;
                     }
-                    out.push(render::entry(t, line, e));
-                    if out.len() == per_page {
-                        return Ok((out, Some(render::entry_id(t, line))));
+                    out.push((render::entry(t, line, e), render::entry_id(t, line)));
+                    if out.len() > per_page {
+                        return Ok(cut(out, per_page));
                     }
                 }
             }
             if transaction.is_some() {
-                return Ok((out, None));
+                return Ok(cut(out, per_page));
             }
             let batch = svc.list_transactions(filter.clone())?;
             let full = batch.len() == 100;
             filter.page.after = batch.last().map(|t| t.id().0).or(filter.page.after);
             pending = batch;
             if pending.is_empty() {
-                return Ok((out, None));
+                return Ok(cut(out, per_page));
             }
             if !full {
                 // one more round over this last batch, then stop
@@ -950,13 +985,13 @@ async fn list_entries(state: web::Data<AppState>, req: HttpRequest) -> Answer {
                         if !keep(t, e) {
                             continue;
                         }
-                        out.push(render::entry(t, line, e));
-                        if out.len() == per_page {
-                            return Ok((out, Some(render::entry_id(t, line))));
+                        out.push((render::entry(t, line, e), render::entry_id(t, line)));
+                        if out.len() > per_page {
+                            return Ok(cut(out, per_page));
                         }
                     }
                 }
-                return Ok((out, None));
+                return Ok(cut(out, per_page));
             }
         }
     })
@@ -1100,28 +1135,28 @@ struct CreateStatement {
     effective_at_lower_bound: String,
     effective_at_upper_bound: String,
     description: Option<String>,
+    metadata: Option<BTreeMap<String, String>>,
 }
 
-/// A statement's id: what it covers and when it was made, so it can be
-/// recomputed on read.
-fn statement_id(account: AccountId, lower: DateTime<Utc>, upper: DateTime<Utc>, at: DateTime<Utc>) -> String {
-    hex::encode(format!(
-        "stmt|{}|{}|{}|{}",
-        account.0,
-        lower.timestamp_micros(),
-        upper.timestamp_micros(),
-        at.timestamp_micros()
-    ))
-}
-
-fn statement(
-    svc: &Service,
-    account: AccountId,
-    lower: DateTime<Utc>,
-    upper: DateTime<Utc>,
-    at: DateTime<Utc>,
+/// What a statement is of: its account, bounds (lower inclusive, upper
+/// exclusive), time of making, description and metadata — all in its id, so
+/// it is recomputed on read.
+#[derive(Debug, serde::Serialize, Deserialize)]
+struct StatementOf {
+    account: Uuid,
+    lower: i64,
+    upper: i64,
+    at: i64,
     description: Option<String>,
-) -> Result<Value, ApiError> {
+    metadata: BTreeMap<String, String>,
+}
+
+fn statement(svc: &Service, of: &StatementOf) -> Result<Value, ApiError> {
+    let time = |micros: i64| {
+        DateTime::<Utc>::from_timestamp_micros(micros)
+            .ok_or_else(|| ApiError::validation("effective_at", "out of range"))
+    };
+    let (account, lower, upper, at) = (AccountId(of.account), time(of.lower)?, time(of.upper)?, time(of.at)?);
     if upper <= lower {
         return Err(ApiError::validation(
             "effective_at_upper_bound",
@@ -1129,17 +1164,17 @@ fn statement(
         ));
     }
     let a = svc.get_account(account)?;
-    // lower bound inclusive, upper bound exclusive
     let (_, start) = svc.balances_as_of(account, lower - TimeDelta::microseconds(1))?;
     let (_, end) = svc.balances_as_of(account, upper - TimeDelta::microseconds(1))?;
+    let id = hex::encode(serde_json::to_vec(of).map_err(|_| ApiError::internal())?);
     Ok(json!({
-        "id": statement_id(account, lower, upper, at), "object": "ledger_account_statement", "live_mode": true,
-        "description": description, "ledger_account_id": account.0, "ledger_id": a.ledger_id.0,
+        "id": id, "object": "ledger_account_statement", "live_mode": true,
+        "description": of.description, "ledger_account_id": account.0, "ledger_id": a.ledger_id.0,
         "ledger_account_lock_version": a.version, "ledger_account_normal_balance": a.normal_balance.as_str(),
         "effective_at_lower_bound": render::time(lower), "effective_at_upper_bound": render::time(upper),
         "starting_balance": Value::Object(render::balances(&start, a.currency)),
         "ending_balance": Value::Object(render::balances(&end, a.currency)),
-        "metadata": {}, "created_at": render::time(at), "updated_at": render::time(at),
+        "metadata": of.metadata, "created_at": render::time(at), "updated_at": render::time(at),
     }))
 }
 
@@ -1155,13 +1190,17 @@ async fn create_statement(
     let r = body.value;
     let lower = parse_time("effective_at_lower_bound", &r.effective_at_lower_bound)?;
     let upper = parse_time("effective_at_upper_bound", &r.effective_at_upper_bound)?;
-    let account = AccountId(r.ledger_account_id);
+    meta(r.metadata.clone())?;
+    let of = StatementOf {
+        account: r.ledger_account_id,
+        lower: lower.timestamp_micros(),
+        upper: upper.timestamp_micros(),
+        at: Utc::now().timestamp_micros(),
+        description: r.description,
+        metadata: r.metadata.unwrap_or_default(),
+    };
     Ok(run_as::<Mt, _>(&state, &req, &caller, body.fingerprint, move |svc, _| {
-        let at = ledger_domain::ports::truncate_to_micros(Utc::now());
-        rendered(
-            StatusCode::OK,
-            &statement(svc, account, lower, upper, at, r.description)?,
-        )
+        rendered(StatusCode::OK, &statement(svc, &of)?)
     })
     .await?)
 }
@@ -1171,25 +1210,11 @@ async fn create_statement(
     security(("basic" = [])))]
 async fn get_statement(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
     let text = id.into_inner();
-    let missing = || ApiError::not_found(format!("ledger account statement {text} not found"));
-    let decoded = hex::decode(&text)
+    let of: StatementOf = hex::decode(&text)
         .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(missing)?;
-    let parts: Vec<&str> = decoded.split('|').collect();
-    let [_, account, lower, upper, at] = parts.as_slice() else {
-        return Err(missing().into());
-    };
-    let micros = |s: &str| s.parse::<i64>().ok().and_then(DateTime::<Utc>::from_timestamp_micros);
-    let (Ok(account), Some(lower), Some(upper), Some(at)) =
-        (Uuid::parse_str(account), micros(lower), micros(upper), micros(at))
-    else {
-        return Err(missing().into());
-    };
-    let body = read(&state, move |svc| {
-        statement(svc, AccountId(account), lower, upper, at, None)
-    })
-    .await?;
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| ApiError::not_found(format!("ledger account statement {text} not found")))?;
+    let body = read(&state, move |svc| statement(svc, &of)).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
