@@ -176,7 +176,7 @@ fn party(svc: &Service, text: &str, currency: Currency) -> Result<Account, ApiEr
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/blnk")
-            .service(web::resource("/openapi.json").route(web::get().to(document)))
+            .service(web::resource("/openapi.json").route(ledger_http::dialect::serve_document(openapi_json)))
             .service(
                 web::scope("")
                     .wrap(from_fn(authenticate::<Blnk>))
@@ -858,42 +858,23 @@ async fn refund(
     paths(create_ledger, list_ledgers, get_ledger, create_identity, get_identity, create_balance, get_balance,
         get_balance_by_indicator, create_transaction, get_transaction, get_transaction_by_reference, update_inflight, refund),
     components(schemas(CreateLedger, CreateIdentity, CreateBalance, CreateTransaction, InflightUpdate)),
-    modifiers(&BlnkKey),
     tags((name = "Blnk dialect", description = "Blnk's API (its SDKs and curl commands work with the base URL and key changed).")),
 )]
 struct BlnkDoc;
 
-struct BlnkKey;
-
-impl utoipa::Modify for BlnkKey {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "blnk_key",
-                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                    "X-Blnk-Key",
-                    "A Wallet Ledger API key (`wlk_…`)",
-                ))),
-            );
-    }
-}
-
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = BlnkDoc::openapi();
-    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc
+    use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+    ledger_http::dialect::document(
+        <BlnkDoc as utoipa::OpenApi>::openapi(),
+        "blnk_key",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "X-Blnk-Key",
+            "A Wallet Ledger API key (`wlk_…`)",
+        ))),
+    )
 }
 
 /// The document as committed in `openapi/blnk.json`.
 pub fn openapi_json() -> String {
-    let mut text = openapi().to_pretty_json().unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-async fn document() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(openapi_json())
+    ledger_http::dialect::document_json(&openapi())
 }

@@ -137,3 +137,29 @@ impl<D: Dialect, T: serde::de::DeserializeOwned + 'static> actix_web::FromReques
         })
     }
 }
+
+/// A dialect's OpenAPI document: the workspace version, the dialect's way of
+/// sending the key as its one security scheme.
+pub fn document(
+    mut doc: utoipa::openapi::OpenApi,
+    scheme_name: &str,
+    scheme: utoipa::openapi::security::SecurityScheme,
+) -> utoipa::openapi::OpenApi {
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(scheme_name, scheme);
+    doc
+}
+
+/// A document as committed under `openapi/` and served: pretty JSON, a final newline.
+pub fn document_json(doc: &utoipa::openapi::OpenApi) -> String {
+    let mut text = doc.to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The handler that serves a dialect's committed document.
+pub fn serve_document(text: fn() -> String) -> actix_web::Route {
+    actix_web::web::get().to(move || async move { HttpResponse::Ok().content_type("application/json").body(text()) })
+}

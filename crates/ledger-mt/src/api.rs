@@ -231,7 +231,7 @@ fn account_answer(svc: &Service, account: &Account, q: &Query) -> Result<Value, 
 
 /// The MT routes, to mount under `/mt/api`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/mt/openapi.json").route(web::get().to(document)));
+    cfg.service(web::resource("/mt/openapi.json").route(ledger_http::dialect::serve_document(openapi_json)));
     cfg.service(
         web::scope("/mt/api")
             .wrap(from_fn(authenticate::<Mt>))
@@ -1231,46 +1231,27 @@ async fn get_statement(state: web::Data<AppState>, id: web::Path<String>) -> Ans
         get_transaction, list_transactions, update_transaction, reverse, partial_post, list_entries, get_entry,
         create_category, get_category, list_categories, add_account_to_category, add_category_to_category,
         create_statement, get_statement),
-    modifiers(&BasicAuth),
     tags((name = "Modern Treasury dialect", description = "Modern Treasury Ledgers' API (its Python SDK works with base_url changed).")),
 )]
 struct MtDoc;
 
-struct BasicAuth;
-
-impl utoipa::Modify for BasicAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(
-                "basic",
-                SecurityScheme::Http(
-                    HttpBuilder::new()
-                        .scheme(HttpAuthScheme::Basic)
-                        .description(Some(
-                            "user: your organization id (not checked); password: a Wallet Ledger API key",
-                        ))
-                        .build(),
-                ),
-            );
-    }
-}
-
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = <MtDoc as utoipa::OpenApi>::openapi();
-    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+    ledger_http::dialect::document(
+        <MtDoc as utoipa::OpenApi>::openapi(),
+        "basic",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Basic)
+                .description(Some(
+                    "user: your organization id (not checked); password: a Wallet Ledger API key",
+                ))
+                .build(),
+        ),
+    )
 }
 
 /// The document as committed in `openapi/mt.json`.
 pub fn openapi_json() -> String {
-    let mut text = openapi().to_pretty_json().unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-async fn document() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(openapi_json())
+    ledger_http::dialect::document_json(&openapi())
 }
