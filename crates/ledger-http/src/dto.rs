@@ -581,8 +581,9 @@ pub struct EntryRequest {
     /// The account's `version` must still be this: a posting computed from a
     /// balance the client read is refused (422 `condition_failed`) if anything
     /// touched the account since.
-    #[schema(minimum = 0)]
-    pub lock_version: Option<i64>,
+    /// An integer (`7` or `7.0`: JSON does not tell them apart).
+    #[schema(value_type = Option<i64>, minimum = 0)]
+    pub lock_version: Option<serde_json::Number>,
     /// Bounds on the account's pending balance after the posting.
     pub pending_balance_amount: Option<BoundsRequest>,
     /// Bounds on the account's posted balance after the posting.
@@ -607,6 +608,18 @@ pub struct BoundsRequest {
     pub lte: Option<String>,
     #[schema(pattern = "^-?(0|[1-9][0-9]{0,29})(\\.[0-9]{1,4})?$")]
     pub eq: Option<String>,
+}
+
+/// A lock version from a JSON number: an integer, whether written `7` or `7.0`.
+fn version(field: &str, n: &serde_json::Number) -> Result<i64, ApiError> {
+    let text = n.to_string();
+    let value: bigdecimal::BigDecimal = text.parse().map_err(|_| ApiError::validation(field, "not a number"))?;
+    if !value.is_integer() {
+        return Err(ApiError::validation(field, "an integer"));
+    }
+    bigdecimal::ToPrimitive::to_i64(&value)
+        .filter(|v| *v >= 0)
+        .ok_or_else(|| ApiError::validation(field, "0 to 2^63 − 1"))
 }
 
 /// The conditions a transaction's entries state, per account (several entries
@@ -721,11 +734,22 @@ impl TryFrom<CreateTransactionRequest> for ledger_domain::TransactionDraft {
         } else {
             Default::default()
         };
-        let conditions = entry_conditions(r.entries.iter().enumerate().map(|(i, e)| {
+        let versions = r
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                e.lock_version
+                    .as_ref()
+                    .map(|n| version(&format!("entries[{i}].lock_version"), n))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let conditions = entry_conditions(r.entries.iter().zip(versions).enumerate().map(|(i, (e, v))| {
             (
                 i,
                 e.account_id,
-                e.lock_version,
+                v,
                 [
                     e.pending_balance_amount.as_ref(),
                     e.posted_balance_amount.as_ref(),
