@@ -2,7 +2,7 @@
 
 1. start our own server (WL_SERVER_BIN) on a free port, open a ledger and ten wallets;
 2. 16 threads send 400 deposits of 1.00, each with its own Idempotency-Key;
-3. after ~0.4 s the server is killed with SIGKILL, then started again;
+3. once a quarter are answered the server is killed with SIGKILL, then started again;
 4. every request is retried with the same key and body until it gets its
    answer (a request whose claim died waits out the 15 s lease, then runs);
 5. the ledger must hold exactly one transaction per key, the wallets exactly
@@ -101,7 +101,18 @@ try:
         except OSError:
             pass  # the server died under this request: retried below
 
-    killer = threading.Timer(0.4, lambda: os.kill(server.pid, signal.SIGKILL))
+    def kill_mid_load():
+        # once a quarter of the deposits are answered (or after 2 s): many are
+        # then claimed, posted or in flight — the moment under test
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            with lock:
+                if len(answered) >= REQUESTS // 4:
+                    break
+            time.sleep(0.005)
+        os.kill(server.pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_mid_load)
     killer.start()
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(first_attempt, jobs))
