@@ -833,3 +833,38 @@ def test_16_statement_is_kept(mt: ModernTreasury) -> None:
 
     again = mt.ledger_account_statements.retrieve(st.id)
     assert again.model_dump() == st.model_dump(), "a statement read back later is not the one generated"
+
+
+# --------------------------------------------------------------------------
+# Step 17. a pending transaction's metadata changes; a category member leaves
+
+
+def test_17_metadata_update_and_category_removal(mt: ModernTreasury) -> None:
+    need_chart()
+    if S.category is None:
+        pytest.skip("the category of step 6 was not created")
+    held = mt.ledger_transactions.create(
+        ledger_entries=[entry("cash", "debit", 700), entry("w1", "credit", 700)],
+        status="pending",
+        metadata={"userId": "u1", "stage": "initiated"},
+    )
+    updated = mt.ledger_transactions.update(held.id, metadata={"stage": "cleared"})
+    assert updated.metadata == {"userId": "u1", "stage": "cleared"}
+    assert mt.ledger_transactions.retrieve(held.id).metadata == {"userId": "u1", "stage": "cleared"}
+    gone = mt.ledger_transactions.update(held.id, metadata={"stage": ""})
+    assert gone.metadata == {"userId": "u1"}, "an empty value removes the key"
+    archived = mt.ledger_transactions.update(held.id, status="archived")
+    assert archived.status == "archived"
+    # a final transaction keeps its metadata (this ledger's journal is immutable once final)
+    with pytest.raises(UnprocessableEntityError):
+        mt.ledger_transactions.update(held.id, metadata={"stage": "late"})
+    assert mt.ledger_transactions.retrieve(held.id).metadata == {"userId": "u1"}
+
+    cat = S.category.id
+    w1 = mt.ledger_accounts.retrieve(S.acct["w1"]).balances.posted_balance.amount
+    w2 = mt.ledger_accounts.retrieve(S.acct["w2"]).balances.posted_balance.amount
+    assert mt.ledger_account_categories.retrieve(cat).balances.posted_balance.amount == w1 + w2
+    mt.ledger_account_categories.remove_ledger_account(S.acct["w2"], id=cat)
+    assert mt.ledger_account_categories.retrieve(cat).balances.posted_balance.amount == w1
+    mt.ledger_account_categories.add_ledger_account(S.acct["w2"], id=cat)
+    assert mt.ledger_account_categories.retrieve(cat).balances.posted_balance.amount == w1 + w2

@@ -168,6 +168,7 @@ macro_rules! contract_tests {
             accounts_and_transactions_are_found_by_code_and_external_id,
             groups_and_fixed_id_books_are_created_once,
             postings_with_conditions_land_only_when_they_hold,
+            pending_metadata_changes_and_category_members_come_and_go,
             api_keys_are_found_by_hash_only
         );
     };

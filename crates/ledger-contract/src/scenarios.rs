@@ -1611,3 +1611,55 @@ pub fn postings_with_conditions_land_only_when_they_hold<F: StoreFactory>(f: &F)
     assert_eq!(posted(&svc, w.id), "98.00");
     check_wallet_ledger(svc.store(), l.id).unwrap();
 }
+
+/// A pending transaction takes new metadata; a final one does not; a category
+/// member can be taken out again and the aggregate follows.
+pub fn pending_metadata_changes_and_category_members_come_and_go<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let (a, b) = (wallet(&svc, &l, "a"), wallet(&svc, &l, "b"));
+    deposit(&svc, &l, a.id, "10.00");
+    deposit(&svc, &l, b.id, "5.00");
+    let mut op = deposit_op(&l, a.id, "1.00");
+    op.options = pending();
+    let held = svc.deposit(op).unwrap();
+    let mut metadata = held.metadata().clone();
+    metadata.insert("ach".into(), serde_json::json!("cleared-soon"));
+    let annotated = svc.annotate_transaction(held.id(), metadata.clone()).unwrap();
+    assert_eq!(annotated.metadata(), &metadata);
+    assert_eq!(svc.get_transaction(held.id()).unwrap(), annotated, "read back");
+    let posted_now = svc.post_transaction(held.id()).unwrap();
+    assert_eq!(posted_now.metadata(), &metadata, "posting keeps it");
+    assert!(matches!(
+        svc.annotate_transaction(held.id(), Default::default()),
+        Err(LedgerError::Validation { .. })
+    ));
+    assert_eq!(
+        svc.get_transaction(held.id()).unwrap().metadata(),
+        &metadata,
+        "a final one is unchanged"
+    );
+
+    let c = svc
+        .create_category(NewCategory {
+            ledger_id: l.id,
+            name: "Users".into(),
+            description: None,
+            currency: usd(),
+            normal_balance: NormalBalance::Credit,
+            metadata: Default::default(),
+        })
+        .unwrap();
+    svc.add_category_member(c.id, CategoryMember::Account(a.id)).unwrap();
+    svc.add_category_member(c.id, CategoryMember::Account(b.id)).unwrap();
+    assert_eq!(svc.category_balances(c.id).unwrap().1.posted.amount, dec("16.00"));
+    svc.remove_category_member(c.id, CategoryMember::Account(a.id)).unwrap();
+    assert_eq!(svc.category_members(c.id).unwrap(), vec![CategoryMember::Account(b.id)]);
+    assert_eq!(svc.category_balances(c.id).unwrap().1.posted.amount, dec("5.00"));
+    svc.remove_category_member(c.id, CategoryMember::Account(a.id)).unwrap(); // not a member: no-op
+    let missing = ledger_domain::CategoryId(uuid::Uuid::now_v7());
+    assert!(matches!(
+        svc.remove_category_member(missing, CategoryMember::Account(b.id)),
+        Err(LedgerError::NotFound { .. })
+    ));
+}

@@ -81,6 +81,12 @@ pub enum JournalWrite {
         split: Box<crate::transaction::PartialPost>,
         idempotency: Option<IdempotencyMark>,
     },
+    /// New metadata for a pending transaction (checked under the adapter's
+    /// lock: it must still be pending).
+    Annotate {
+        transaction_id: TransactionId,
+        metadata: crate::Metadata,
+    },
     /// pending → posted or pending → archived.
     Transition {
         transaction_id: TransactionId,
@@ -227,6 +233,8 @@ pub trait CategoryStore: Send + Sync + 'static {
     /// Adds a member, atomically refusing a cycle (`Validation`) and a member of
     /// another ledger or currency. Adding an existing member is a no-op.
     fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError>;
+    /// Removes a member; removing one that is not a member is a no-op.
+    fn remove_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError>;
     fn category_members(&self, category: CategoryId) -> Result<Vec<CategoryMember>, LedgerError>;
     /// Every account reachable from the category, each once, with counters.
     fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError>;
@@ -290,6 +298,7 @@ forward!(CategoryStore {
     fn get_category(&self, id: CategoryId) -> Result<Option<Category>, LedgerError>;
     fn list_categories(&self, ledger_id: LedgerId, page: &PageRequest) -> Result<Vec<Category>, LedgerError>;
     fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError>;
+    fn remove_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError>;
     fn category_members(&self, category: CategoryId) -> Result<Vec<CategoryMember>, LedgerError>;
     fn category_accounts(&self, category: CategoryId) -> Result<Vec<Account>, LedgerError>;
 });

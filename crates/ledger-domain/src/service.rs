@@ -407,6 +407,14 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         })
     }
 
+    /// Replaces a pending transaction's metadata.
+    pub fn annotate_transaction(&self, id: TransactionId, metadata: Metadata) -> Result<Transaction, LedgerError> {
+        self.store.write(JournalWrite::Annotate {
+            transaction_id: id,
+            metadata,
+        })
+    }
+
     /// The transaction with this `external_id` in the ledger.
     pub fn find_transaction_by_external_id(
         &self,
@@ -769,6 +777,13 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
             });
         }
         self.store.add_category_member(id, member)?;
+        Ok(category)
+    }
+
+    /// Takes an account or a category out of a category.
+    pub fn remove_category_member(&self, id: CategoryId, member: CategoryMember) -> Result<Category, LedgerError> {
+        let category = self.get_category(id)?;
+        self.store.remove_category_member(id, member)?;
         Ok(category)
     }
 

@@ -430,6 +430,24 @@ impl Transaction {
         })
     }
 
+    /// The same pending transaction with new metadata. Posted and archived
+    /// transactions are final: their metadata does not change either.
+    pub fn annotated(&self, metadata: Metadata) -> Result<Self, LedgerError> {
+        if self.status.is_final() {
+            return Err(LedgerError::validation(
+                "metadata",
+                format!(
+                    "a {} transaction is final; only a pending one takes new metadata",
+                    self.status.as_str()
+                ),
+            ));
+        }
+        Ok(Self {
+            metadata,
+            ..self.clone()
+        })
+    }
+
     /// The same transaction, effective at `at` when given.
     pub fn effective(mut self, at: Option<DateTime<Utc>>) -> Self {
         if let Some(at) = at {

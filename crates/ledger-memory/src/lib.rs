@@ -460,6 +460,18 @@ impl JournalStore for MemoryLedgerStore {
             }
             JournalWrite::PartialPost { split, idempotency } => (state.partial_post(*split), idempotency),
             JournalWrite::Transition { transaction_id, to, at } => (state.transition(transaction_id, to, at), None),
+            JournalWrite::Annotate {
+                transaction_id,
+                metadata,
+            } => {
+                let current = state
+                    .transactions
+                    .get(&transaction_id)
+                    .ok_or(LedgerError::not_found("transaction", transaction_id))?;
+                let next = current.annotated(metadata)?;
+                state.transactions.insert(transaction_id, next.clone());
+                (Ok(next), None)
+            }
             JournalWrite::Reverse { reversal, idempotency } => (state.reverse(reversal), idempotency),
         };
         // Under the same lock as the write: the key's response and the posting
@@ -518,6 +530,17 @@ impl CategoryStore for MemoryLedgerStore {
 
     fn list_categories(&self, ledger_id: LedgerId, p: &PageRequest) -> Result<Vec<Category>, LedgerError> {
         Ok(page(self.lock()?.categories.iter(), p, |c| c.ledger_id == ledger_id))
+    }
+
+    fn remove_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError> {
+        let mut state = self.lock()?;
+        if !state.categories.contains_key(&category) {
+            return Err(LedgerError::not_found("category", category));
+        }
+        if let Some(members) = state.members.get_mut(&category) {
+            members.retain(|m| *m != member);
+        }
+        Ok(())
     }
 
     fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError> {

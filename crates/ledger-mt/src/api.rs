@@ -278,12 +278,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/ledger_account_categories/{id}/ledger_accounts/{member}")
                     .route(web::put().to(add_account_to_category))
-                    .route(web::delete().to(not_supported)),
+                    .route(web::delete().to(remove_account_from_category)),
             )
             .service(
                 web::resource("/ledger_account_categories/{id}/ledger_account_categories/{member}")
                     .route(web::put().to(add_category_to_category))
-                    .route(web::delete().to(not_supported)),
+                    .route(web::delete().to(remove_category_from_category)),
             )
             .service(web::resource("/ledger_account_statements").route(web::post().to(create_statement)))
             .service(web::resource("/ledger_account_statements/{id}").route(web::get().to(get_statement)))
@@ -775,23 +775,40 @@ async fn update_transaction(
 ) -> Answer {
     let id = transaction_id(&id)?;
     let r = body.value;
-    if r.description.is_some()
-        || r.metadata.is_some()
-        || r.ledger_entries.is_some()
-        || r.effective_at.is_some()
-        || r.external_id.is_some()
-    {
-        return Err(unsupported("changing a transaction other than its status").into());
+    if r.description.is_some() || r.ledger_entries.is_some() || r.effective_at.is_some() || r.external_id.is_some() {
+        return Err(unsupported("changing a transaction other than its status and metadata").into());
     }
+    // the keys given are set, a key given "" is removed
+    let changes = r.metadata;
     let to = match r.status.as_deref() {
-        Some("posted") => TransactionStatus::Posted,
-        Some("archived") => TransactionStatus::Archived,
+        Some("posted") => Some(TransactionStatus::Posted),
+        Some("archived") => Some(TransactionStatus::Archived),
+        None if changes.is_some() => None,
         _ => return Err(ApiError::validation("status", "posted or archived").into()),
     };
     Ok(run_as::<Mt, _>(&state, &req, &caller, body.fingerprint, move |svc, _| {
+        // metadata first: a transaction that becomes final keeps what it was given
+        if let Some(changes) = changes {
+            let mut metadata = svc.get_transaction(id)?.metadata().clone();
+            for (k, v) in changes {
+                if v.is_empty() {
+                    metadata.remove(&k);
+                } else {
+                    metadata.insert(k, json!(v));
+                }
+            }
+            meta(Some(
+                metadata
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                    .collect(),
+            ))?;
+            svc.annotate_transaction(id, metadata)?;
+        }
         let t = match to {
-            TransactionStatus::Posted => svc.post_transaction(id)?,
-            _ => svc.archive_transaction(id)?,
+            Some(TransactionStatus::Posted) => svc.post_transaction(id)?,
+            Some(_) => svc.archive_transaction(id)?,
+            None => svc.get_transaction(id)?,
         };
         rendered(StatusCode::OK, &render::transaction(&t))
     })
@@ -1081,6 +1098,31 @@ async fn list_categories(state: web::Data<AppState>, req: HttpRequest) -> Answer
     })
     .await?;
     Ok(page(items, next, per_page))
+}
+
+/// Takes a member out of a category (idempotent by nature: DELETE carries no key).
+async fn remove_member(state: web::Data<AppState>, id: String, member: CategoryMember) -> Answer {
+    let id = CategoryId(uuid_path("ledger account category", &id)?);
+    let body = read(&state, move |svc| {
+        svc.remove_category_member(id, member)?;
+        category_answer(svc, id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Takes a ledger account out of a category.
+async fn remove_account_from_category(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Answer {
+    let (id, member) = path.into_inner();
+    let member = CategoryMember::Account(AccountId(uuid_path("ledger account", &member)?));
+    remove_member(state, id, member).await
+}
+
+/// Takes a nested category out of a category.
+async fn remove_category_from_category(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Answer {
+    let (id, member) = path.into_inner();
+    let member = CategoryMember::Category(CategoryId(uuid_path("ledger account category", &member)?));
+    remove_member(state, id, member).await
 }
 
 async fn add_member(

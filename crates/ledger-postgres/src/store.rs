@@ -684,6 +684,18 @@ impl JournalStore for PostgresLedgerStore {
                 self.tx(|conn| journal::partial_post(conn, &split, idempotency.as_ref(), &heads))?;
                 Ok(split.posted)
             }
+            JournalWrite::Annotate {
+                transaction_id,
+                metadata,
+            } => self.tx(|conn| {
+                let current = journal::load(conn, transaction_id, true)?
+                    .ok_or(LedgerError::not_found("transaction", transaction_id))?;
+                let next = current.annotated(metadata)?;
+                diesel::update(transactions::table.filter(transactions::id.eq(transaction_id.0)))
+                    .set(transactions::metadata.eq(crate::rows::metadata_value(next.metadata())?))
+                    .execute(conn)?;
+                Ok(next)
+            }),
             JournalWrite::Transition { transaction_id, to, at } => {
                 self.tx(|conn| journal::transition(conn, transaction_id, to, at))
             }
@@ -802,6 +814,27 @@ impl CategoryStore for PostgresLedgerStore {
             .into_iter()
             .map(Category::try_from)
             .collect()
+    }
+
+    fn remove_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError> {
+        self.tx(|conn| {
+            categories::table
+                .find(category.0)
+                .select(categories::id)
+                .first::<Uuid>(conn)
+                .optional()?
+                .ok_or(LedgerError::not_found("category", category))?;
+            let rows = category_members::table.filter(category_members::category_id.eq(category.0));
+            match member {
+                CategoryMember::Account(a) => {
+                    diesel::delete(rows.filter(category_members::member_account_id.eq(a.0))).execute(conn)?
+                }
+                CategoryMember::Category(c) => {
+                    diesel::delete(rows.filter(category_members::member_category_id.eq(c.0))).execute(conn)?
+                }
+            };
+            Ok(())
+        })
     }
 
     fn add_category_member(&self, category: CategoryId, member: CategoryMember) -> Result<(), LedgerError> {
