@@ -32,6 +32,30 @@ pub(crate) fn shard_for(id: TransactionId) -> i16 {
     i16::try_from(low % u128::from(HOUSE_SHARDS.unsigned_abs())).unwrap_or(0)
 }
 
+/// The four counters of a counter row, as a locking query returns them.
+#[derive(Debug, QueryableByName)]
+struct CounterColumns {
+    #[diesel(sql_type = Numeric)]
+    posted_debits: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    posted_credits: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pending_debits: BigDecimal,
+    #[diesel(sql_type = Numeric)]
+    pending_credits: BigDecimal,
+}
+
+impl From<&CounterColumns> for BalanceCounters {
+    fn from(c: &CounterColumns) -> Self {
+        BalanceCounters {
+            posted_debits: c.posted_debits.clone(),
+            posted_credits: c.posted_credits.clone(),
+            pending_debits: c.pending_debits.clone(),
+            pending_credits: c.pending_credits.clone(),
+        }
+    }
+}
+
 #[derive(Debug, QueryableByName)]
 struct LockedCounter {
     #[diesel(sql_type = SqlUuid)]
@@ -42,14 +66,8 @@ struct LockedCounter {
     normal_balance: String,
     #[diesel(sql_type = Nullable<Numeric>)]
     overdraft_limit: Option<BigDecimal>,
-    #[diesel(sql_type = Numeric)]
-    posted_debits: BigDecimal,
-    #[diesel(sql_type = Numeric)]
-    posted_credits: BigDecimal,
-    #[diesel(sql_type = Numeric)]
-    pending_debits: BigDecimal,
-    #[diesel(sql_type = Numeric)]
-    pending_credits: BigDecimal,
+    #[diesel(embed)]
+    counters: CounterColumns,
 }
 
 /// Locks the counter rows `before → after` changes, checks the limits of the
@@ -79,13 +97,7 @@ fn settle(conn: &mut PgConnection, before: Option<&Transaction>, after: &Transac
         if let Some(limit) = &row.overdraft_limit {
             let normal = NormalBalance::parse(&row.normal_balance)
                 .ok_or_else(|| corrupt("normal balance", &row.normal_balance))?;
-            let current = BalanceCounters {
-                posted_debits: row.posted_debits.clone(),
-                posted_credits: row.posted_credits.clone(),
-                pending_debits: row.pending_debits.clone(),
-                pending_credits: row.pending_credits.clone(),
-            };
-            check_limit(id, normal, Some(&-limit), &current, delta)?;
+            check_limit(id, normal, Some(&-limit), &(&row.counters).into(), delta)?;
         }
         shards.push(row.shard);
         pd.push(delta.posted_debits.clone());
@@ -193,14 +205,8 @@ pub(crate) fn partial_post(
 struct ConditionRow {
     #[diesel(sql_type = SqlUuid)]
     account_id: Uuid,
-    #[diesel(sql_type = Numeric)]
-    posted_debits: BigDecimal,
-    #[diesel(sql_type = Numeric)]
-    posted_credits: BigDecimal,
-    #[diesel(sql_type = Numeric)]
-    pending_debits: BigDecimal,
-    #[diesel(sql_type = Numeric)]
-    pending_credits: BigDecimal,
+    #[diesel(embed)]
+    counters: CounterColumns,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     version: i64,
 }
@@ -227,12 +233,7 @@ pub(crate) fn conditional_record(
         let mut current = BalanceCounters::default();
         let mut version = 0i64;
         for row in locked.iter().filter(|r| r.account_id == id.0) {
-            current.add(&BalanceCounters {
-                posted_debits: row.posted_debits.clone(),
-                posted_credits: row.posted_credits.clone(),
-                pending_debits: row.pending_debits.clone(),
-                pending_credits: row.pending_credits.clone(),
-            });
+            current.add(&(&row.counters).into());
             version = version.saturating_add(row.version);
         }
         let normal = heads
