@@ -868,3 +868,16 @@ def test_17_metadata_update_and_category_removal(mt: ModernTreasury) -> None:
     assert mt.ledger_account_categories.retrieve(cat).balances.posted_balance.amount == w1
     mt.ledger_account_categories.add_ledger_account(S.acct["w2"], id=cat)
     assert mt.ledger_account_categories.retrieve(cat).balances.posted_balance.amount == w1 + w2
+
+
+def test_18_ledger_update(mt: ModernTreasury) -> None:
+    need_chart()
+    lid = S.ledger.id
+    before = mt.ledgers.retrieve(lid)
+    updated = mt.ledgers.update(lid, description="Wallets of the guide", metadata={"team": "payments"})
+    assert updated.description == "Wallets of the guide"
+    assert updated.metadata == {**before.metadata, "team": "payments"}
+    assert mt.ledgers.retrieve(lid).model_dump() == updated.model_dump()
+    cleared = mt.ledgers.update(lid, metadata={"team": ""})
+    assert cleared.metadata == before.metadata
+    assert [l.id for l in mt.ledgers.list(metadata={"team": "payments"})] == []

@@ -1663,3 +1663,38 @@ pub fn pending_metadata_changes_and_category_members_come_and_go<F: StoreFactory
         Err(LedgerError::NotFound { .. })
     ));
 }
+
+/// A ledger's name, description and metadata change; its fee rate and what it
+/// holds do not, and postings go on.
+pub fn a_ledger_is_renamed_and_retagged<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    deposit(&svc, &l, w.id, "3.00");
+    let metadata = ledger_domain::Metadata::from_iter([("team".to_owned(), serde_json::json!("payments"))]);
+    let updated = svc
+        .update_ledger(
+            l.id,
+            Some("Renamed".into()),
+            Some(Some("the book".into())),
+            Some(metadata.clone()),
+        )
+        .unwrap();
+    assert_eq!(
+        (updated.name.as_str(), updated.description.as_deref()),
+        ("Renamed", Some("the book"))
+    );
+    assert_eq!(updated.metadata, metadata);
+    assert_eq!(updated.withdrawal_fee_rate, l.withdrawal_fee_rate);
+    assert_eq!(svc.get_ledger(l.id).unwrap(), updated, "read back");
+    svc.withdraw(withdrawal_op(&l, w.id, "1.00")).unwrap();
+    assert_eq!(posted(&svc, w.id), "2.00");
+    assert!(matches!(
+        svc.update_ledger(l.id, Some(" ".into()), None, None),
+        Err(LedgerError::Validation { .. })
+    ));
+    assert!(matches!(
+        svc.update_ledger(ledger_domain::LedgerId(uuid::Uuid::now_v7()), None, None, None),
+        Err(LedgerError::NotFound { .. })
+    ));
+}

@@ -164,7 +164,16 @@ pub struct StatementEntry {
 pub trait BookStore: Send + Sync + 'static {
     /// Inserts a ledger; an existing id is a `Conflict`.
     fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError>;
+    /// A ledger as stored now.
     fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError>;
+    /// A ledger's fixed fields (id, fee rate, creation): what postings need.
+    /// Name, description and metadata need not be current, so an adapter may
+    /// serve this from a cache.
+    fn ledger_head(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError> {
+        self.get_ledger(id)
+    }
+    /// Stores a ledger's new name, description and metadata.
+    fn update_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError>;
     fn list_ledgers(&self, page: &PageRequest) -> Result<Vec<Ledger>, LedgerError>;
     fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError>;
     fn get_identity(&self, id: IdentityId) -> Result<Option<Identity>, LedgerError>;
@@ -268,6 +277,8 @@ forward!(LedgerStore {
 forward!(BookStore {
     fn insert_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError>;
     fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError>;
+    fn ledger_head(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError>;
+    fn update_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError>;
     fn list_ledgers(&self, page: &PageRequest) -> Result<Vec<Ledger>, LedgerError>;
     fn insert_identity(&self, identity: &Identity) -> Result<(), LedgerError>;
     fn get_identity(&self, id: IdentityId) -> Result<Option<Identity>, LedgerError>;

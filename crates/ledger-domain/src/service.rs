@@ -179,6 +179,35 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         self.store.list_groups(ledger_id, &clamp(page))
     }
 
+    /// A ledger's fixed fields (id, withdrawal fee rate), possibly from a
+    /// cache: what a posting needs.
+    fn ledger_head(&self, id: LedgerId) -> Result<Ledger, LedgerError> {
+        self.store.ledger_head(id)?.ok_or(LedgerError::not_found("ledger", id))
+    }
+
+    /// Renames, redescribes or re-tags a ledger; its fee rate and everything
+    /// in it stay as they are.
+    pub fn update_ledger(
+        &self,
+        id: LedgerId,
+        name: Option<String>,
+        description: Option<Option<String>>,
+        metadata: Option<Metadata>,
+    ) -> Result<Ledger, LedgerError> {
+        let mut ledger = self.get_ledger(id)?;
+        if let Some(name) = name {
+            ledger.name = required_name("name", &name)?;
+        }
+        if let Some(description) = description {
+            ledger.description = description;
+        }
+        if let Some(metadata) = metadata {
+            ledger.metadata = metadata;
+        }
+        self.store.update_ledger(&ledger)?;
+        Ok(ledger)
+    }
+
     pub fn get_ledger(&self, id: LedgerId) -> Result<Ledger, LedgerError> {
         self.store.get_ledger(id)?.ok_or(LedgerError::not_found("ledger", id))
     }
@@ -362,7 +391,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
         draft: TransactionDraft,
         idempotency: Option<IdempotencyMark>,
     ) -> Result<Transaction, LedgerError> {
-        self.get_ledger(ledger_id)?;
+        self.ledger_head(ledger_id)?;
         validate_common(draft.external_id.as_deref(), draft.description.as_deref())?;
         let ids: Vec<AccountId> = draft.entries.iter().map(|e| e.account_id).collect();
         let accounts = self.store.account_heads(&ids)?;
@@ -531,7 +560,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     /// Money from outside: debit cash (it grows), credit the wallet (it grows).
     #[tracing::instrument(skip(self, op), fields(wallet_id = %op.wallet_id))]
     pub fn deposit(&self, op: Deposit) -> Result<Transaction, LedgerError> {
-        let ledger = self.get_ledger(op.ledger_id)?;
+        let ledger = self.ledger_head(op.ledger_id)?;
         let amount = op.amount;
         let wallet = self.wallet(&ledger, op.wallet_id, "wallet_id", amount.currency())?;
         let cash = self.cash_account(&ledger, op.cash_account_id, amount.currency())?;
@@ -545,7 +574,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     /// Money moves between two wallets; none leaves the platform.
     #[tracing::instrument(skip(self, op), fields(from = %op.from_wallet_id, to = %op.to_wallet_id))]
     pub fn transfer(&self, op: Transfer) -> Result<Transaction, LedgerError> {
-        let ledger = self.get_ledger(op.ledger_id)?;
+        let ledger = self.ledger_head(op.ledger_id)?;
         if op.from_wallet_id == op.to_wallet_id {
             return Err(LedgerError::validation(
                 "to_wallet_id",
@@ -566,7 +595,7 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     /// amount − fee and fee revenue by the fee (no revenue entry for a zero fee).
     #[tracing::instrument(skip(self, op), fields(wallet_id = %op.wallet_id))]
     pub fn withdraw(&self, op: Withdrawal) -> Result<Transaction, LedgerError> {
-        let ledger = self.get_ledger(op.ledger_id)?;
+        let ledger = self.ledger_head(op.ledger_id)?;
         let amount = op.amount;
         let currency = amount.currency();
         let wallet = self.wallet(&ledger, op.wallet_id, "wallet_id", currency)?;

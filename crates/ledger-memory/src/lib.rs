@@ -266,6 +266,18 @@ impl BookStore for MemoryLedgerStore {
         Ok(())
     }
 
+    fn update_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError> {
+        let mut state = self.lock()?;
+        let stored = state
+            .ledgers
+            .get_mut(&ledger.id)
+            .ok_or(LedgerError::not_found("ledger", ledger.id))?;
+        stored.name = ledger.name.clone();
+        stored.description = ledger.description.clone();
+        stored.metadata = ledger.metadata.clone();
+        Ok(())
+    }
+
     fn insert_group(&self, group: &AccountGroup) -> Result<(), LedgerError> {
         let mut state = self.lock()?;
         if state.groups.contains_key(&group.id) {

@@ -243,7 +243,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/ledgers/{id}")
                     .route(web::get().to(get_ledger))
-                    .route(web::patch().to(not_supported)),
+                    .route(web::patch().to(update_ledger)),
             )
             .service(
                 web::resource("/ledger_accounts")
@@ -335,6 +335,48 @@ async fn get_ledger(state: web::Data<AppState>, id: web::Path<String>) -> Answer
     let id = uuid_path("ledger", &id)?;
     let body = read(&state, move |svc| Ok(render::ledger(&the_ledger(svc, id)?))).await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Debug, Deserialize)]
+struct UpdateLedger {
+    name: Option<String>,
+    description: Option<String>,
+    metadata: Option<BTreeMap<String, String>>,
+}
+
+/// The keys given are set; a key given `""` is removed.
+fn merged(current: &Metadata, changes: BTreeMap<String, String>) -> Result<Metadata, ApiError> {
+    let mut metadata = current.clone();
+    for (k, v) in changes {
+        if v.is_empty() {
+            metadata.remove(&k);
+        } else {
+            metadata.insert(k, json!(v));
+        }
+    }
+    meta(Some(
+        metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect(),
+    ))
+}
+
+/// Renames, redescribes or re-tags a ledger (PATCH: idempotent by nature).
+#[utoipa::path(patch, path = "/mt/api/ledgers/{id}", operation_id = "mtUpdateLedger", tag = "Modern Treasury dialect", summary = "Renames, redescribes or re-tags a ledger (metadata: keys given are set, \"\" removes one).", params(("id" = String, Path)), request_body = Object,
+    responses((status = 200, description = "The ledger", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
+    security(("basic" = [])))]
+async fn update_ledger(state: web::Data<AppState>, id: web::Path<String>, body: Json<Mt, UpdateLedger>) -> Answer {
+    let id = uuid_path("ledger", &id)?;
+    let r = body.value;
+    let answer = read(&state, move |svc| {
+        let current = the_ledger(svc, id)?;
+        let metadata = r.metadata.map(|m| merged(&current.metadata, m)).transpose()?;
+        let ledger = svc.update_ledger(LedgerId(id), r.name, r.description.map(Some), metadata)?;
+        Ok(render::ledger(&ledger))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 #[utoipa::path(get, path = "/mt/api/ledgers", operation_id = "mtListLedgers", tag = "Modern Treasury dialect", summary = "Lists ledgers (`id[]`, `metadata[k]`; `per_page`, `after_cursor`).",
@@ -789,20 +831,7 @@ async fn update_transaction(
     Ok(run_as::<Mt, _>(&state, &req, &caller, body.fingerprint, move |svc, _| {
         // metadata first: a transaction that becomes final keeps what it was given
         if let Some(changes) = changes {
-            let mut metadata = svc.get_transaction(id)?.metadata().clone();
-            for (k, v) in changes {
-                if v.is_empty() {
-                    metadata.remove(&k);
-                } else {
-                    metadata.insert(k, json!(v));
-                }
-            }
-            meta(Some(
-                metadata
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect(),
-            ))?;
+            let metadata = merged(svc.get_transaction(id)?.metadata(), changes)?;
             svc.annotate_transaction(id, metadata)?;
         }
         let t = match to {
@@ -1269,7 +1298,7 @@ async fn get_statement(state: web::Data<AppState>, id: web::Path<String>) -> Ans
         description = "Modern Treasury Ledgers' API over Wallet Ledger, under `/mt/api`: point the SDK at `base_url = http://HOST:PORT/mt`; HTTP Basic with a Wallet Ledger API key as the password. Amounts are integers in minor units. What is not served yet answers 422 (see the README).",
         license(name = "MIT"),
     ),
-    paths(create_ledger, get_ledger, list_ledgers, create_account, get_account, list_accounts, create_transaction,
+    paths(create_ledger, get_ledger, list_ledgers, update_ledger, create_account, get_account, list_accounts, create_transaction,
         get_transaction, list_transactions, update_transaction, reverse, partial_post, list_entries, get_entry,
         create_category, get_category, list_categories, add_account_to_category, add_category_to_category,
         create_statement, get_statement),

@@ -378,9 +378,6 @@ impl BookStore for PostgresLedgerStore {
     }
 
     fn get_ledger(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError> {
-        if let Some(l) = self.caches.ledgers.read().ok().and_then(|m| m.get(&id).cloned()) {
-            return Ok(Some(l));
-        }
         let mut conn = self.conn()?;
         let ledger = ledgers::table
             .find(id.0)
@@ -394,6 +391,32 @@ impl BookStore for PostgresLedgerStore {
             remember(&self.caches.ledgers, id, l.clone());
         }
         Ok(ledger)
+    }
+
+    /// From the cache (its fixed fields never change), else from the table.
+    fn ledger_head(&self, id: LedgerId) -> Result<Option<Ledger>, LedgerError> {
+        if let Some(l) = self.caches.ledgers.read().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(Some(l));
+        }
+        self.get_ledger(id)
+    }
+
+    fn update_ledger(&self, ledger: &Ledger) -> Result<(), LedgerError> {
+        let mut conn = self.conn()?;
+        let row = LedgerRow::try_from(ledger)?;
+        let updated = diesel::update(ledgers::table.find(ledger.id.0))
+            .set((
+                ledgers::name.eq(row.name),
+                ledgers::description.eq(row.description),
+                ledgers::metadata.eq(row.metadata),
+            ))
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
+        if updated == 0 {
+            return Err(LedgerError::not_found("ledger", ledger.id));
+        }
+        remember(&self.caches.ledgers, ledger.id, ledger.clone());
+        Ok(())
     }
 
     fn list_ledgers(&self, page: &PageRequest) -> Result<Vec<Ledger>, LedgerError> {
