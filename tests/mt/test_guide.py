@@ -800,10 +800,6 @@ def test_15_statement(mt: ModernTreasury) -> None:
     assert (st.description, st.metadata) == ("User 1, last month", {"userId": "u1"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not yet: a statement is recomputed from the journal on read, not stored (README, Modern Treasury dialect)",
-)
 def test_16_statement_is_kept(mt: ModernTreasury) -> None:
     """A statement is what the account was when it was generated (its
     ledger_account_lock_version is "Lock version of the ledger account at the

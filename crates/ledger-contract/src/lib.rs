@@ -170,6 +170,7 @@ macro_rules! contract_tests {
             postings_with_conditions_land_only_when_they_hold,
             pending_metadata_changes_and_category_members_come_and_go,
             a_ledger_is_renamed_and_retagged,
+            statements_are_kept_as_generated,
             api_keys_are_found_by_hash_only
         );
     };

@@ -1698,3 +1698,34 @@ pub fn a_ledger_is_renamed_and_retagged<F: StoreFactory>(f: &F) {
         Err(LedgerError::NotFound { .. })
     ));
 }
+
+/// A statement keeps the balances it was made with; a later back-dated
+/// posting inside its period changes a new statement, not the kept one.
+pub fn statements_are_kept_as_generated<F: StoreFactory>(f: &F) {
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    let now = ledger_domain::ports::truncate_to_micros(Utc::now());
+    let mut op = deposit_op(&l, w.id, "10.00");
+    op.options.effective_at = Some(now - Duration::days(10));
+    svc.deposit(op).unwrap();
+    let (from, to) = (now - Duration::days(5), now + Duration::days(1));
+    let made = svc
+        .create_account_statement(w.id, from, to, Some("week".into()), Default::default())
+        .unwrap();
+    assert_eq!(made.starting.balances(made.normal_balance).posted.amount, dec("10.00"));
+    assert_eq!(made.ending.balances(made.normal_balance).posted.amount, dec("10.00"));
+    let mut op = deposit_op(&l, w.id, "5.00");
+    op.options.effective_at = Some(now - Duration::days(2));
+    svc.deposit(op).unwrap();
+    assert_eq!(svc.get_account_statement(made.id).unwrap(), made, "kept as generated");
+    let again = svc
+        .create_account_statement(w.id, from, to, None, Default::default())
+        .unwrap();
+    assert_eq!(again.ending.balances(again.normal_balance).posted.amount, dec("15.00"));
+    assert!(again.account_version > made.account_version);
+    assert!(matches!(
+        svc.create_account_statement(w.id, to, from, None, Default::default()),
+        Err(LedgerError::Validation { .. })
+    ));
+}

@@ -344,3 +344,28 @@ mod tests {
         assert!(within_floor(&d("-1000000"), None));
     }
 }
+
+/// An account's balances at the two ends of a period, kept as generated: what
+/// the account was when the statement was made, not what a later back-dated
+/// posting makes of the period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountStatement {
+    pub id: crate::ids::StatementId,
+    pub account_id: AccountId,
+    pub ledger_id: LedgerId,
+    /// Inclusive.
+    pub effective_from: DateTime<Utc>,
+    /// Exclusive.
+    pub effective_to: DateTime<Utc>,
+    /// Counters of the entries effective before `effective_from`.
+    pub starting: BalanceCounters,
+    /// Counters of the entries effective before `effective_to`.
+    pub ending: BalanceCounters,
+    pub normal_balance: NormalBalance,
+    pub currency: Currency,
+    /// The account's version when the statement was made.
+    pub account_version: i64,
+    pub description: Option<String>,
+    pub metadata: Metadata,
+    pub created_at: DateTime<Utc>,
+}

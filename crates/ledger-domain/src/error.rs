@@ -117,5 +117,6 @@ uuid_from_id!(
     crate::ids::IdentityId,
     crate::ids::TransactionId,
     crate::ids::CategoryId,
-    crate::ids::GroupId
+    crate::ids::GroupId,
+    crate::ids::StatementId
 );

@@ -45,3 +45,5 @@ id_type!(/// Identifies an account category.
     CategoryId);
 id_type!(/// Identifies an account group (a grouping of accounts inside one book).
     GroupId);
+id_type!(/// Identifies an account statement.
+    StatementId);

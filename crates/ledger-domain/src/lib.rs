@@ -41,7 +41,7 @@ pub use account::{
 };
 pub use category::{Category, CategoryMember, NewCategory};
 pub use error::LedgerError;
-pub use ids::{AccountId, CategoryId, GroupId, IdentityId, LedgerId, TransactionId};
+pub use ids::{AccountId, CategoryId, GroupId, IdentityId, LedgerId, StatementId, TransactionId};
 pub use ledger::{AccountGroup, Identity, IdentityKind, Ledger, NewIdentity, NewLedger};
 pub use money::{Amount, Currency, FeeRate};
 pub use service::LedgerService;

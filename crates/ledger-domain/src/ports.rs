@@ -13,10 +13,10 @@ use uuid::Uuid;
 
 use crate::AccountKind;
 use crate::access::IdempotencyMark;
-use crate::account::{Account, BalanceCounters};
+use crate::account::{Account, AccountStatement, BalanceCounters};
 use crate::category::{Category, CategoryMember};
 use crate::error::LedgerError;
-use crate::ids::{AccountId, CategoryId, GroupId, IdentityId, LedgerId, TransactionId};
+use crate::ids::{AccountId, CategoryId, GroupId, IdentityId, LedgerId, StatementId, TransactionId};
 use crate::ledger::{AccountGroup, Identity, Ledger};
 use crate::money::Currency;
 use crate::transaction::{Direction, Transaction, TransactionStatus};
@@ -218,6 +218,9 @@ pub trait AccountStore: Send + Sync + 'static {
         after: Option<&StatementCursor>,
         limit: usize,
     ) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError>;
+    /// Keeps a statement as it was generated.
+    fn insert_account_statement(&self, statement: &AccountStatement) -> Result<(), LedgerError>;
+    fn get_account_statement(&self, id: StatementId) -> Result<Option<AccountStatement>, LedgerError>;
 }
 
 /// The journal: every write is one atomic unit ([`JournalWrite`]).
@@ -297,6 +300,8 @@ forward!(AccountStore {
     fn find_account_by_code(&self, ledger_id: LedgerId, code: &str) -> Result<Option<Account>, LedgerError>;
     fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError>;
     fn statement(&self, id: AccountId, after: Option<&StatementCursor>, limit: usize) -> Result<(BalanceCounters, Vec<StatementEntry>), LedgerError>;
+    fn insert_account_statement(&self, statement: &AccountStatement) -> Result<(), LedgerError>;
+    fn get_account_statement(&self, id: StatementId) -> Result<Option<AccountStatement>, LedgerError>;
 });
 forward!(JournalStore {
     fn write(&self, write: JournalWrite) -> Result<Transaction, LedgerError>;

@@ -331,6 +331,52 @@ impl<S: LedgerStore, C: Clock, I: IdGenerator> LedgerService<S, C, I> {
     }
 
     /// Balances as of `at`: from entries with `effective_at <= at`.
+    /// Makes and keeps a statement of an account between two instants (from
+    /// inclusive, to exclusive): the balances at both ends.
+    pub fn create_account_statement(
+        &self,
+        account_id: AccountId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        description: Option<String>,
+        metadata: Metadata,
+    ) -> Result<crate::account::AccountStatement, LedgerError> {
+        if to <= from {
+            return Err(LedgerError::validation(
+                "effective_at_upper_bound",
+                "must be after the lower bound",
+            ));
+        }
+        let account = self.get_account(account_id)?;
+        let just_before = |t: DateTime<Utc>| t - chrono::TimeDelta::microseconds(1);
+        let statement = crate::account::AccountStatement {
+            id: crate::ids::StatementId(self.ids.next_id()),
+            account_id,
+            ledger_id: account.ledger_id,
+            effective_from: from,
+            effective_to: to,
+            starting: self.store.counters_as_of(account_id, just_before(from))?,
+            ending: self.store.counters_as_of(account_id, just_before(to))?,
+            normal_balance: account.normal_balance,
+            currency: account.currency,
+            account_version: account.version,
+            description,
+            metadata,
+            created_at: self.clock.now(),
+        };
+        self.store.insert_account_statement(&statement)?;
+        Ok(statement)
+    }
+
+    pub fn get_account_statement(
+        &self,
+        id: crate::ids::StatementId,
+    ) -> Result<crate::account::AccountStatement, LedgerError> {
+        self.store
+            .get_account_statement(id)?
+            .ok_or(LedgerError::not_found("statement", id))
+    }
+
     pub fn balances_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<(Account, Balances), LedgerError> {
         let account = self.get_account(id)?;
         let counters = self.store.counters_as_of(id, at)?;

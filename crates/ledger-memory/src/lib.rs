@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use ledger_domain::access::{
     ApiKey, ApiKeyStore, CLAIM_LEASE, Claim, IdempotencyMark, IdempotencyStore, StoredResponse, transaction_snapshot,
 };
+use ledger_domain::account::AccountStatement;
 use ledger_domain::category::creates_cycle;
 use ledger_domain::ports::{
     AccountFilter, AccountStore, BookStore, CategoryStore, IdentityFilter, JournalStore, JournalWrite, LedgerStore,
@@ -19,7 +20,8 @@ use ledger_domain::ports::{
 use ledger_domain::posting::{AccountCondition, check_condition, check_limit, counter_deltas};
 use ledger_domain::{
     Account, AccountGroup, AccountId, BalanceCounters, Category, CategoryId, CategoryMember, GroupId, Identity,
-    IdentityId, Ledger, LedgerError, LedgerId, Metadata, PartialPost, Transaction, TransactionId, TransactionStatus,
+    IdentityId, Ledger, LedgerError, LedgerId, Metadata, PartialPost, StatementId, Transaction, TransactionId,
+    TransactionStatus,
 };
 use uuid::Uuid;
 
@@ -35,6 +37,7 @@ struct State {
     categories: BTreeMap<CategoryId, Category>,
     members: HashMap<CategoryId, Vec<CategoryMember>>,
     groups: BTreeMap<GroupId, AccountGroup>,
+    statements: BTreeMap<StatementId, AccountStatement>,
     api_keys: HashMap<String, ApiKey>,
     idempotency: HashMap<(Uuid, String), IdempotencySlot>,
 }
@@ -320,6 +323,15 @@ impl BookStore for MemoryLedgerStore {
 }
 
 impl AccountStore for MemoryLedgerStore {
+    fn insert_account_statement(&self, statement: &AccountStatement) -> Result<(), LedgerError> {
+        self.lock()?.statements.insert(statement.id, statement.clone());
+        Ok(())
+    }
+
+    fn get_account_statement(&self, id: StatementId) -> Result<Option<AccountStatement>, LedgerError> {
+        Ok(self.lock()?.statements.get(&id).cloned())
+    }
+
     fn insert_account(&self, account: &Account) -> Result<(), LedgerError> {
         let mut state = self.lock()?;
         if let Some(code) = &account.code {

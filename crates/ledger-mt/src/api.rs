@@ -1209,44 +1209,19 @@ struct CreateStatement {
     metadata: Option<BTreeMap<String, String>>,
 }
 
-/// What a statement is of: its account, bounds (lower inclusive, upper
-/// exclusive), time of making, description and metadata — all in its id, so
-/// it is recomputed on read.
-#[derive(Debug, serde::Serialize, Deserialize)]
-struct StatementOf {
-    account: Uuid,
-    lower: i64,
-    upper: i64,
-    at: i64,
-    description: Option<String>,
-    metadata: BTreeMap<String, String>,
-}
-
-fn statement(svc: &Service, of: &StatementOf) -> Result<Value, ApiError> {
-    let time = |micros: i64| {
-        DateTime::<Utc>::from_timestamp_micros(micros)
-            .ok_or_else(|| ApiError::validation("effective_at", "out of range"))
-    };
-    let (account, lower, upper, at) = (AccountId(of.account), time(of.lower)?, time(of.upper)?, time(of.at)?);
-    if upper <= lower {
-        return Err(ApiError::validation(
-            "effective_at_upper_bound",
-            "must be after the lower bound",
-        ));
-    }
-    let a = svc.get_account(account)?;
-    let (_, start) = svc.balances_as_of(account, lower - TimeDelta::microseconds(1))?;
-    let (_, end) = svc.balances_as_of(account, upper - TimeDelta::microseconds(1))?;
-    let id = hex::encode(serde_json::to_vec(of).map_err(|_| ApiError::internal())?);
-    Ok(json!({
-        "id": id, "object": "ledger_account_statement", "live_mode": true,
-        "description": of.description, "ledger_account_id": account.0, "ledger_id": a.ledger_id.0,
-        "ledger_account_lock_version": a.version, "ledger_account_normal_balance": a.normal_balance.as_str(),
-        "effective_at_lower_bound": render::time(lower), "effective_at_upper_bound": render::time(upper),
-        "starting_balance": Value::Object(render::balances(&start, a.currency)),
-        "ending_balance": Value::Object(render::balances(&end, a.currency)),
-        "metadata": of.metadata, "created_at": render::time(at), "updated_at": render::time(at),
-    }))
+fn statement(st: &ledger_domain::account::AccountStatement) -> Value {
+    json!({
+        "id": st.id.0, "object": "ledger_account_statement", "live_mode": true,
+        "description": st.description, "ledger_account_id": st.account_id.0, "ledger_id": st.ledger_id.0,
+        "ledger_account_lock_version": st.account_version,
+        "ledger_account_normal_balance": st.normal_balance.as_str(),
+        "effective_at_lower_bound": render::time(st.effective_from),
+        "effective_at_upper_bound": render::time(st.effective_to),
+        "starting_balance": Value::Object(render::balances(&st.starting.balances(st.normal_balance), st.currency)),
+        "ending_balance": Value::Object(render::balances(&st.ending.balances(st.normal_balance), st.currency)),
+        "metadata": render::metadata(&st.metadata),
+        "created_at": render::time(st.created_at), "updated_at": render::time(st.created_at),
+    })
 }
 
 #[utoipa::path(post, path = "/mt/api/ledger_account_statements", operation_id = "mtCreateLedgerAccountStatement", tag = "Modern Treasury dialect", summary = "Creates a statement: starting and ending balances between two `effective_at` bounds.", request_body = Object,
@@ -1261,17 +1236,11 @@ async fn create_statement(
     let r = body.value;
     let lower = parse_time("effective_at_lower_bound", &r.effective_at_lower_bound)?;
     let upper = parse_time("effective_at_upper_bound", &r.effective_at_upper_bound)?;
-    meta(r.metadata.clone())?;
-    let of = StatementOf {
-        account: r.ledger_account_id,
-        lower: lower.timestamp_micros(),
-        upper: upper.timestamp_micros(),
-        at: Utc::now().timestamp_micros(),
-        description: r.description,
-        metadata: r.metadata.unwrap_or_default(),
-    };
+    let metadata = meta(r.metadata)?;
+    let account = AccountId(r.ledger_account_id);
     Ok(run_as::<Mt, _>(&state, &req, &caller, body.fingerprint, move |svc, _| {
-        rendered(StatusCode::OK, &statement(svc, &of)?)
+        let st = svc.create_account_statement(account, lower, upper, r.description, metadata)?;
+        rendered(StatusCode::OK, &statement(&st))
     })
     .await?)
 }
@@ -1280,12 +1249,8 @@ async fn create_statement(
     responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
     security(("basic" = [])))]
 async fn get_statement(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
-    let text = id.into_inner();
-    let of: StatementOf = hex::decode(&text)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| ApiError::not_found(format!("ledger account statement {text} not found")))?;
-    let body = read(&state, move |svc| statement(svc, &of)).await?;
+    let id = ledger_domain::StatementId(uuid_path("ledger account statement", &id)?);
+    let body = read(&state, move |svc| Ok(statement(&svc.get_account_statement(id)?))).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 

@@ -23,6 +23,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_statements (id) {
+        id -> Uuid,
+        account_id -> Uuid,
+        ledger_id -> Uuid,
+        effective_from -> Timestamptz,
+        effective_to -> Timestamptz,
+        starting -> Jsonb,
+        ending -> Jsonb,
+        account_version -> Int8,
+        description -> Nullable<Text>,
+        metadata -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     accounts (id) {
         id -> Uuid,
         ledger_id -> Uuid,
@@ -143,6 +159,8 @@ diesel::table! {
 
 diesel::joinable!(account_balances -> accounts (account_id));
 diesel::joinable!(account_groups -> ledgers (ledger_id));
+diesel::joinable!(account_statements -> accounts (account_id));
+diesel::joinable!(account_statements -> ledgers (ledger_id));
 diesel::joinable!(accounts -> identities (identity_id));
 diesel::joinable!(accounts -> ledgers (ledger_id));
 diesel::joinable!(categories -> ledgers (ledger_id));
@@ -156,6 +174,7 @@ diesel::joinable!(transactions -> ledgers (ledger_id));
 diesel::allow_tables_to_appear_in_same_query!(
     account_balances,
     account_groups,
+    account_statements,
     accounts,
     api_keys,
     categories,

@@ -29,8 +29,8 @@ use crate::rows::{
     AccountRow, CategoryRow, EntryRow, GroupRow, IdentityRow, LedgerRow, Totals, TransactionRow, to_transaction,
 };
 use crate::schema::{
-    account_balances, account_groups, accounts, categories, category_members, entries, identities, ledgers,
-    transactions,
+    account_balances, account_groups, account_statements, accounts, categories, category_members, entries, identities,
+    ledgers, transactions,
 };
 use crate::{PgPool, PgPooled};
 use ledger_domain::access::IdempotencyMark;
@@ -478,7 +478,85 @@ impl BookStore for PostgresLedgerStore {
     }
 }
 
+/// An account statement as stored.
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = account_statements, check_for_backend(diesel::pg::Pg))]
+struct AccountStatementRow {
+    id: Uuid,
+    account_id: Uuid,
+    ledger_id: Uuid,
+    effective_from: DateTime<Utc>,
+    effective_to: DateTime<Utc>,
+    starting: Value,
+    ending: Value,
+    account_version: i64,
+    description: Option<String>,
+    metadata: Value,
+    created_at: DateTime<Utc>,
+}
+
 impl AccountStore for PostgresLedgerStore {
+    fn insert_account_statement(&self, s: &ledger_domain::account::AccountStatement) -> Result<(), LedgerError> {
+        let json = |c: &BalanceCounters| serde_json::to_value(c).map_err(|e| LedgerError::Unknown(e.into()));
+        let row = AccountStatementRow {
+            id: s.id.0,
+            account_id: s.account_id.0,
+            ledger_id: s.ledger_id.0,
+            effective_from: s.effective_from,
+            effective_to: s.effective_to,
+            starting: json(&s.starting)?,
+            ending: json(&s.ending)?,
+            account_version: s.account_version,
+            description: s.description.clone(),
+            metadata: crate::rows::metadata_value(&s.metadata)?,
+            created_at: s.created_at,
+        };
+        let mut conn = self.conn()?;
+        diesel::insert_into(account_statements::table)
+            .values(row)
+            .execute(&mut conn)
+            .map_err(from_diesel)?;
+        Ok(())
+    }
+
+    fn get_account_statement(
+        &self,
+        id: ledger_domain::StatementId,
+    ) -> Result<Option<ledger_domain::account::AccountStatement>, LedgerError> {
+        let mut conn = self.conn()?;
+        let Some(r) = account_statements::table
+            .find(id.0)
+            .select(AccountStatementRow::as_select())
+            .first(&mut conn)
+            .optional()
+            .map_err(from_diesel)?
+        else {
+            return Ok(None);
+        };
+        let account = self
+            .account_heads(&[AccountId(r.account_id)])?
+            .remove(&AccountId(r.account_id))
+            .ok_or_else(|| corrupt("statement account", &r.account_id.to_string()))?;
+        let counters = |v: Value| -> Result<BalanceCounters, LedgerError> {
+            serde_json::from_value(v).map_err(|e| LedgerError::Unknown(e.into()))
+        };
+        Ok(Some(ledger_domain::account::AccountStatement {
+            id,
+            account_id: AccountId(r.account_id),
+            ledger_id: LedgerId(r.ledger_id),
+            effective_from: r.effective_from,
+            effective_to: r.effective_to,
+            starting: counters(r.starting)?,
+            ending: counters(r.ending)?,
+            normal_balance: account.normal_balance,
+            currency: account.currency,
+            account_version: r.account_version,
+            description: r.description,
+            metadata: crate::rows::metadata_from(r.metadata)?,
+            created_at: r.created_at,
+        }))
+    }
+
     fn insert_account(&self, account: &Account) -> Result<(), LedgerError> {
         self.tx(|conn| Self::insert_account_in(conn, account))
     }
