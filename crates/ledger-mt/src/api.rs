@@ -1245,7 +1245,7 @@ async fn create_statement(
     .await?)
 }
 
-#[utoipa::path(get, path = "/mt/api/ledger_account_statements/{id}", operation_id = "mtGetLedgerAccountStatement", tag = "Modern Treasury dialect", summary = "Reads a statement (recomputed from the journal).", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/mt/api/ledger_account_statements/{id}", operation_id = "mtGetLedgerAccountStatement", tag = "Modern Treasury dialect", summary = "Reads a statement as it was generated.", params(("id" = String, Path)),
     responses((status = 200, description = "MT's object (or a JSON array with `X-After-Cursor` for lists)", body = Object), (status = 422, description = "`{errors: {code, message, parameter}}`", body = Object)),
     security(("basic" = [])))]
 async fn get_statement(state: web::Data<AppState>, id: web::Path<String>) -> Answer {

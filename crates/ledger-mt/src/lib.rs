@@ -14,12 +14,11 @@
 //! is the ISO 4217 one), with `*_string` copies. MT's `lock_version` is the
 //! account's `version`; entry conditions (`lock_version`, `*_balance_amount`)
 //! are checked atomically with the posting. A partial post posts the given
-//! lines and releases the rest. Statements are computed from the journal when
-//! read (their id encodes the account and the bounds).
+//! lines and releases the rest. Statements are kept as generated.
 //!
-//! Not served: updating ledgers, accounts or categories, removing category
-//! members, transaction versions, ledgerable links, `archived` at creation —
-//! each answers 422 with what to do instead.
+//! Not served: updating accounts or categories, entries' resulting lock
+//! versions (`as_of_lock_version`), transaction versions, ledgerable links,
+//! `archived` at creation — each answers 422 with what to do instead.
 
 mod api;
 mod dialect;
