@@ -380,6 +380,13 @@ fn refine(doc: &mut serde_json::Value) {
                         currency.clone()
                     };
                 }
+                // A posting's amount (beside a direction) or a request's amount is
+                // an `Amount`: the domain's pattern, stated once.
+                if (request || p.contains_key("direction"))
+                    && let Some(a) = p.get_mut("amount")
+                {
+                    set(Some(a), "pattern", json!(ledger_domain::money::AMOUNT_PATTERN));
+                }
                 if request && let Some(m) = p.get_mut("metadata") {
                     request_metadata(m);
                 }

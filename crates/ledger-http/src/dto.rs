@@ -423,10 +423,7 @@ pub struct StatementLineResponse {
     pub line: i32,
     pub direction: DirectionDto,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(
-        example = "200.00",
-        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
-    )]
+    #[schema(example = "200.00")]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -570,10 +567,7 @@ pub struct EntryRequest {
     pub account_id: Uuid,
     pub direction: DirectionDto,
     /// Decimal string, > 0, at most the currency's decimals.
-    #[schema(
-        example = "100.00",
-        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
-    )]
+    #[schema(example = "100.00")]
     pub amount: String,
     /// Optional; must equal the account's currency when given.
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
@@ -797,10 +791,7 @@ pub struct PartialPostEntry {
     pub account_id: Uuid,
     pub direction: DirectionDto,
     /// Decimal string, > 0, at most the currency's decimals.
-    #[schema(
-        example = "30.00",
-        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
-    )]
+    #[schema(example = "30.00")]
     pub amount: String,
 }
 
@@ -835,10 +826,7 @@ pub struct EntryResponse {
     pub account_id: Uuid,
     pub direction: DirectionDto,
     /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-    #[schema(
-        example = "100.00",
-        pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
-    )]
+    #[schema(example = "100.00")]
     pub amount: String,
     #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
     pub currency: String,
@@ -950,10 +938,7 @@ wallet_operation! {
         pub ledger_id: Uuid,
         pub wallet_id: Uuid,
         /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-        #[schema(
-            example = "1000.00",
-            pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
-        )]
+        #[schema(example = "1000.00")]
         pub amount: String,
         #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
         pub currency: String,
@@ -970,10 +955,7 @@ wallet_operation! {
         pub from_wallet_id: Uuid,
         pub to_wallet_id: Uuid,
         /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-        #[schema(
-            example = "200.00",
-            pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
-        )]
+        #[schema(example = "200.00")]
         pub amount: String,
         #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
         pub currency: String,
@@ -988,10 +970,7 @@ wallet_operation! {
         pub ledger_id: Uuid,
         pub wallet_id: Uuid,
         /// Decimal string > 0 with at most the currency's decimals (USD 2, JPY 0, BHD 3).
-        #[schema(
-            example = "100.00",
-            pattern = "^([1-9][0-9]{0,29}(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$"
-        )]
+        #[schema(example = "100.00")]
         pub amount: String,
         #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
         pub currency: String,
