@@ -31,7 +31,8 @@ The steps run in order on one ledger of their own and build on each other:
   18  renaming and re-tagging the ledger
   19  every request this ledger does not support (archived creates, ledgerable
       links, rewriting a posted transaction, account updates, lock-version
-      reads, a pending reversal): 422 parameter_invalid, nothing written
+      reads, a pending reversal): 422 parameter_invalid naming the parameter,
+      nothing written
 
 Every balance is compared in full (amount, credits, debits, their *_string
 forms, currency "USD", currency_exponent 2) with a model of the ledger kept
@@ -894,32 +895,33 @@ def test_19_unsupported_requests_are_refused_cleanly(mt: ModernTreasury) -> None
     posted = S.tx["deposit_u1"]
     w1 = S.acct["w1"]
     pair = [entry("w1", "debit", 100), entry("w2", "credit", 100)]
-    cases: list[tuple[str, Any]] = [
-        ("creating an archived transaction",
+    cases: list[tuple[str, str, Any]] = [  # (parameter, what, call)
+        ("status", "creating an archived transaction",
          lambda: mt.ledger_transactions.create(ledger_entries=pair, status="archived")),
-        ("ledgerable_id",
+        ("ledgerable_id", "ledgerable_id",
          lambda: mt.ledger_transactions.create(ledger_entries=pair, status="posted",
                                                ledgerable_id=str(uuid.uuid4()), ledgerable_type="expected_payment")),
-        ("ledgerable_id",
+        ("ledgerable_id", "ledgerable_id",
          lambda: mt.ledger_accounts.create(ledger_id=S.ledger.id, name="linked", currency=CURRENCY,
                                            normal_balance="credit", ledgerable_id=str(uuid.uuid4()),
                                            ledgerable_type="counterparty")),
-        ("changing a transaction other than its status and metadata",
+        ("request", "changing a transaction other than its status and metadata",
          lambda: mt.ledger_transactions.update(posted.id, description="rewritten")),
-        ("changing or removing this resource",
+        ("request", "changing or removing this resource",
          lambda: mt.ledger_accounts.update(w1, name="renamed")),
-        ("balances[as_of_lock_version]",
+        ("balances[as_of_lock_version]", "balances[as_of_lock_version]",
          lambda: mt.ledger_accounts.retrieve(w1, extra_query={"balances[as_of_lock_version]": 1})),
-        ("as_of_lock_version",
+        ("as_of_lock_version", "as_of_lock_version",
          lambda: mt.ledger_entries.list(ledger_account_id=w1, as_of_lock_version=1)),
-        ("a reversal that is not posted",
+        ("status", "a reversal that is not posted",
          lambda: mt.ledger_transactions.create_reversal(posted.id, status="pending")),
     ]
-    for what, call in cases:
+    for parameter, what, call in cases:
         err = refused(mt, (UnprocessableEntityError,), call)
         body = err.body if isinstance(err.body, dict) else {}
         errors = body.get("errors", {})
         assert errors.get("code") == "parameter_invalid", (what, err.body)
+        assert errors.get("parameter") == parameter, (what, err.body)
         assert str(errors.get("message")).endswith(f"{what} is not supported by this ledger"), (what, err.body)
     # the account and the transaction read back as they were
     assert mt.ledger_accounts.retrieve(w1).name != "renamed"

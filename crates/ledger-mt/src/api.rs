@@ -153,8 +153,10 @@ fn meta(m: Option<BTreeMap<String, String>>) -> Result<Metadata, ApiError> {
     ledger_http::dto::check_metadata(&Some(m))
 }
 
-fn unsupported(what: &str) -> ApiError {
-    ApiError::validation("request", format!("{what} is not supported by this ledger"))
+/// A refusal of what this ledger does not do; `parameter` names the field that
+/// asks for it (`request` when it is the request as a whole).
+fn unsupported(parameter: &str, what: &str) -> ApiError {
+    ApiError::validation(parameter, format!("{what} is not supported by this ledger"))
 }
 
 fn currency(code: &str, exponent: Option<u16>) -> Result<Currency, ApiError> {
@@ -218,7 +220,10 @@ fn account_answer(svc: &Service, account: &Account, q: &Query) -> Result<Value, 
         _ => None,
     };
     if get("as_of_lock_version").is_some() {
-        return Err(unsupported("balances[as_of_lock_version]"));
+        return Err(unsupported(
+            "balances[as_of_lock_version]",
+            "balances[as_of_lock_version]",
+        ));
     }
     let balances = match at {
         Some(at) => svc.balances_as_of(account.id, at)?.1,
@@ -294,7 +299,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn not_supported() -> Answer {
-    Err(unsupported("changing or removing this resource").into())
+    Err(unsupported("request", "changing or removing this resource").into())
 }
 
 // ----------------------------------------------------------------- ledgers
@@ -448,7 +453,7 @@ async fn create_account(
 ) -> Answer {
     let r = body.value;
     if r.ledgerable_id.is_some() {
-        return Err(unsupported("ledgerable_id").into());
+        return Err(unsupported("ledgerable_id", "ledgerable_id").into());
     }
     let ccy = currency(&r.currency, r.currency_exponent)?;
     let normal_balance = normal(&r.normal_balance)?;
@@ -661,12 +666,12 @@ async fn create_transaction(
 ) -> Answer {
     let r = body.value;
     if r.ledgerable_id.is_some() {
-        return Err(unsupported("ledgerable_id").into());
+        return Err(unsupported("ledgerable_id", "ledgerable_id").into());
     }
     let status = match r.status.as_deref() {
         None | Some("pending") => InitialStatus::Pending,
         Some("posted") => InitialStatus::Posted,
-        Some("archived") => return Err(unsupported("creating an archived transaction").into()),
+        Some("archived") => return Err(unsupported("status", "creating an archived transaction").into()),
         Some(_) => return Err(ApiError::validation("status", "pending or posted").into()),
     };
     let effective_at = match (&r.effective_at, &r.effective_date) {
@@ -818,7 +823,7 @@ async fn update_transaction(
     let id = transaction_id(&id)?;
     let r = body.value;
     if r.description.is_some() || r.ledger_entries.is_some() || r.effective_at.is_some() || r.external_id.is_some() {
-        return Err(unsupported("changing a transaction other than its status and metadata").into());
+        return Err(unsupported("request", "changing a transaction other than its status and metadata").into());
     }
     // the keys given are set, a key given "" is removed
     let changes = r.metadata;
@@ -859,7 +864,7 @@ async fn reverse(
     if !body.is_empty() {
         let options: serde_json::Map<String, Value> = ledger_http::extract::parse_json(&body)?;
         if options.get("status").is_some_and(|s| s != "posted") {
-            return Err(unsupported("a reversal that is not posted").into());
+            return Err(unsupported("status", "a reversal that is not posted").into());
         }
         if let Some(Value::String(t)) = options.get("effective_at") {
             effective_at = Some(parse_time("effective_at", t)?);
@@ -955,7 +960,7 @@ async fn list_entries(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let q = Query::parse(&req)?;
     let per_page = q.per_page()?;
     if q.one("as_of_lock_version").is_some() {
-        return Err(unsupported("as_of_lock_version").into());
+        return Err(unsupported("as_of_lock_version", "as_of_lock_version").into());
     }
     let account = q.uuid("ledger_account_id")?.map(AccountId);
     let transaction = q.uuid("ledger_transaction_id")?.map(TransactionId);
