@@ -20,7 +20,9 @@ The steps run in order on one ledger of their own and build on each other:
   10  every account's entries through the SDK's auto-pagination, per_page=2
   11  a partial post: 30.00 of a pending 50.00 posted, the original archived and
       the rest released
-  12  lock_version: a current one posts, a stale one is refused with 422
+  12  lock_version: a current one posts, a stale one is refused with 422;
+      each entry carries the account's lock_version it left (created, read
+      back, listed), and as_of_lock_version lists what the account had then
   13  a balance bound (available >= 0) that a debit would break: 422
   14  an unbalanced transaction, and posting an archived one: 4xx
   15  a statement whose starting and ending balances are the account's as-of
@@ -30,8 +32,8 @@ The steps run in order on one ledger of their own and build on each other:
   17  metadata updates and removing an account from a category
   18  renaming and re-tagging the ledger
   19  every request this ledger does not support (archived creates, ledgerable
-      links, rewriting a posted transaction, account updates, lock-version
-      reads, a pending reversal): 422 parameter_invalid naming the parameter,
+      links, rewriting a posted transaction, account updates, as-of-version
+      balances, a pending reversal): 422 parameter_invalid naming the parameter,
       nothing written
 
 Every balance is compared in full (amount, credits, debits, their *_string
@@ -695,14 +697,27 @@ def test_12_lock_version(mt: ModernTreasury) -> None:
     S.locked = (ok, now)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not yet: entries do not record the account lock_version they produced (README, Modern Treasury dialect)",
-)
-def test_12b_entry_carries_the_lock_version_it_left() -> None:
+def test_12b_entries_carry_the_lock_version_they_left(mt: ModernTreasury) -> None:
     ok, now = S.locked
-    (w1_entry,) = [e for e in ok.ledger_entries if e.ledger_account_id == S.acct["w1"]]
+    w1 = S.acct["w1"]
+    (w1_entry,) = [e for e in ok.ledger_entries if e.ledger_account_id == w1]
     assert w1_entry.ledger_account_lock_version == now, "the entry carries the account's lock_version after it"
+    again = mt.ledger_entries.retrieve(w1_entry.id)
+    assert again.ledger_account_lock_version == now, "read back, the entry has the same lock_version"
+    assert again.amount == w1_entry.amount == 1000 and again.direction == "debit"
+
+    everything = list(mt.ledger_entries.list(ledger_account_id=w1, per_page=100))
+    versions = [e.ledger_account_lock_version for e in everything]
+    assert all(isinstance(v, int) and 0 < v <= now for v in versions), versions
+    assert len(set(versions)) == len(versions), f"one posting, one version: {versions}"
+    # what the account had at a version: the entries whose posting came at or before it
+    at_now = list(mt.ledger_entries.list(ledger_account_id=w1, as_of_lock_version=now, per_page=2))
+    assert sorted(e.id for e in at_now) == sorted(e.id for e in everything)
+    before = list(mt.ledger_entries.list(ledger_account_id=w1, as_of_lock_version=now - 1, per_page=2))
+    assert sorted(e.id for e in before) == sorted(e.id for e in everything if e.id != w1_entry.id)
+    assert list(mt.ledger_entries.list(ledger_account_id=w1, as_of_lock_version=0)) == []
+    err = refused(mt, (UnprocessableEntityError,), lambda: mt.ledger_entries.list(as_of_lock_version=now))
+    assert (err.body or {}).get("errors", {}).get("parameter") == "as_of_lock_version", err.body
 
 
 # --------------------------------------------------------------------------
@@ -911,8 +926,6 @@ def test_19_unsupported_requests_are_refused_cleanly(mt: ModernTreasury) -> None
          lambda: mt.ledger_accounts.update(w1, name="renamed")),
         ("balances[as_of_lock_version]", "balances[as_of_lock_version]",
          lambda: mt.ledger_accounts.retrieve(w1, extra_query={"balances[as_of_lock_version]": 1})),
-        ("as_of_lock_version", "as_of_lock_version",
-         lambda: mt.ledger_entries.list(ledger_account_id=w1, as_of_lock_version=1)),
         ("status", "a reversal that is not posted",
          lambda: mt.ledger_transactions.create_reversal(posted.id, status="pending")),
     ]

@@ -27,7 +27,7 @@ fn ledger(conn: &mut PgConnection, name: &str) -> anyhow::Result<Uuid> {
     Ok(id)
 }
 
-/// `cash:USD` and `revenue:withdrawal_fees:USD` with their 16 counter shards.
+/// `cash:USD` and `revenue:withdrawal_fees:USD` with their counter rows.
 fn house_accounts(conn: &mut PgConnection, ledger: Uuid) -> anyhow::Result<Uuid> {
     let cash = Uuid::now_v7();
     let revenue = Uuid::now_v7();
@@ -40,13 +40,10 @@ fn house_accounts(conn: &mut PgConnection, ledger: Uuid) -> anyhow::Result<Uuid>
     .bind::<SqlUuid, _>(revenue)
     .bind::<SqlUuid, _>(ledger)
     .execute(conn)?;
-    sql_query(
-        "INSERT INTO account_balances (account_id, shard) \
-         SELECT a, s FROM unnest(ARRAY[$1, $2]::uuid[]) a, generate_series(0, 15) s",
-    )
-    .bind::<SqlUuid, _>(cash)
-    .bind::<SqlUuid, _>(revenue)
-    .execute(conn)?;
+    sql_query("INSERT INTO account_balances (account_id, shard) SELECT a, 0 FROM unnest(ARRAY[$1, $2]::uuid[]) a")
+        .bind::<SqlUuid, _>(cash)
+        .bind::<SqlUuid, _>(revenue)
+        .execute(conn)?;
     Ok(cash)
 }
 

@@ -53,6 +53,12 @@ pub struct Entry {
     pub direction: Direction,
     pub amount: BigDecimal,
     pub currency: Currency,
+    /// The account's `version` right after the posting that wrote this line
+    /// (Modern Treasury's `ledger_account_lock_version`): set by the store when
+    /// the line is written, `None` before (and on lines stored before versions
+    /// were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_version: Option<i64>,
 }
 
 /// An unvalidated line as a caller states it.
@@ -216,6 +222,7 @@ impl Transaction {
                 direction: line.direction,
                 amount: amount.value().clone(),
                 currency: amount.currency(),
+                account_version: None,
             });
         }
         check_balanced(&entries)?;
@@ -305,6 +312,7 @@ impl Transaction {
             .iter()
             .map(|e| Entry {
                 direction: e.direction.opposite(),
+                account_version: None,
                 ..e.clone()
             })
             .collect();
@@ -351,7 +359,14 @@ impl Transaction {
                 to: TransactionStatus::Posted,
             });
         }
-        let mut left: Vec<Entry> = self.entries.clone();
+        let mut left: Vec<Entry> = self
+            .entries
+            .iter()
+            .map(|e| Entry {
+                account_version: None,
+                ..e.clone()
+            })
+            .collect();
         let mut posted = Vec::with_capacity(lines.len());
         for (index, (account_id, direction, amount)) in lines.into_iter().enumerate() {
             let field = format!("entries[{index}]");
@@ -389,6 +404,7 @@ impl Transaction {
                 direction,
                 amount: amount.value().clone(),
                 currency,
+                account_version: None,
             });
         }
         if posted.len() < 2 {
@@ -483,6 +499,15 @@ impl Transaction {
     }
     pub fn entries(&self) -> &[Entry] {
         &self.entries
+    }
+
+    /// The transaction as stored: each line carries its account's version
+    /// right after this posting (`versions` maps every account it touches).
+    pub fn with_account_versions(mut self, versions: &std::collections::BTreeMap<AccountId, i64>) -> Self {
+        for e in &mut self.entries {
+            e.account_version = versions.get(&e.account_id).copied();
+        }
+        self
     }
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()

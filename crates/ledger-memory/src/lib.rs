@@ -162,6 +162,12 @@ impl State {
             return Err(LedgerError::duplicate_external_id(&key.1));
         }
         self.settle_allowing(None, &transaction, allowed)?;
+        let versions: BTreeMap<AccountId, i64> = transaction
+            .entries()
+            .iter()
+            .filter_map(|e| self.accounts.get(&e.account_id).map(|a| (a.id, a.version)))
+            .collect();
+        let transaction = transaction.with_account_versions(&versions);
         if let Some(key) = key {
             self.external_ids.insert(key, transaction.id());
         }

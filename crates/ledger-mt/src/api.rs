@@ -959,10 +959,23 @@ async fn get_entry(state: web::Data<AppState>, id: web::Path<String>) -> Answer 
 async fn list_entries(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let q = Query::parse(&req)?;
     let per_page = q.per_page()?;
-    if q.one("as_of_lock_version").is_some() {
-        return Err(unsupported("as_of_lock_version", "as_of_lock_version").into());
-    }
     let account = q.uuid("ledger_account_id")?.map(AccountId);
+    // the entries the account had at that version: each entry records the
+    // account's version right after its posting
+    let as_of_version = q
+        .one("as_of_lock_version")
+        .map(|v| {
+            v.parse::<i64>()
+                .ok()
+                .filter(|v| *v >= 0)
+                .ok_or_else(|| ApiError::validation("as_of_lock_version", "a lock_version (an integer ≥ 0)"))
+        })
+        .transpose()?;
+    if as_of_version.is_some() && account.is_none() {
+        return Err(
+            ApiError::validation("as_of_lock_version", "give ledger_account_id with as_of_lock_version").into(),
+        );
+    }
     let transaction = q.uuid("ledger_transaction_id")?.map(TransactionId);
     if account.is_none() && transaction.is_none() {
         return Err(
@@ -984,6 +997,7 @@ async fn list_entries(state: web::Data<AppState>, req: HttpRequest) -> Answer {
                 && status.is_none_or(|s| t.status() == s)
                 && direction_filter.is_none_or(|d| e.direction == d)
                 && in_range(t.effective_at(), &range)
+                && as_of_version.is_none_or(|v| e.account_version.is_some_and(|x| x <= v))
         };
         let mut out = Vec::new();
         // the cursor's own transaction may have more lines after the cursor's

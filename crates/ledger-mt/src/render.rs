@@ -110,7 +110,7 @@ pub fn entry(t: &Transaction, line: usize, e: &Entry) -> Value {
         "amount": number(&amount), "amount_string": amount.to_plain_string(),
         "direction": e.direction.as_str(), "status": t.status().as_str(),
         "ledger_account_id": e.account_id.0, "ledger_account_currency": e.currency.code(),
-        "ledger_account_currency_exponent": e.currency.exponent(), "ledger_account_lock_version": null,
+        "ledger_account_currency_exponent": e.currency.exponent(), "ledger_account_lock_version": e.account_version,
         "ledger_transaction_id": t.id().0, "effective_at": time(t.effective_at()), "metadata": {},
         "discarded_at": null, "resulting_ledger_account_balances": null,
         "created_at": time(t.created_at()), "updated_at": time(t.posted_at().unwrap_or(t.created_at())),

@@ -6,8 +6,9 @@
 
 mod access;
 mod error;
-mod fast;
 mod journal;
+mod pipeline;
+mod posting;
 mod rows;
 pub mod schema;
 mod store;
@@ -21,6 +22,7 @@ use diesel::{RunQueryDsl, sql_query};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ledger_domain::LedgerError;
 
+pub use pipeline::{PipelineConfig, PipelineStats};
 pub use store::PostgresLedgerStore;
 
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;

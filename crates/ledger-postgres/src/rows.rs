@@ -269,6 +269,7 @@ pub(crate) struct EntryRow {
     pub direction: String,
     pub amount: BigDecimal,
     pub currency: String,
+    pub account_version: Option<i64>,
 }
 
 pub(crate) fn to_transaction(row: TransactionRow, entries: Vec<EntryRow>) -> Result<Transaction, LedgerError> {
@@ -281,6 +282,7 @@ pub(crate) fn to_transaction(row: TransactionRow, entries: Vec<EntryRow>) -> Res
                 direction: Direction::parse(&e.direction).ok_or_else(|| corrupt("direction", &e.direction))?,
                 amount: e.amount.with_scale(i64::from(currency.exponent())),
                 currency,
+                account_version: e.account_version,
             })
         })
         .collect::<Result<Vec<_>, LedgerError>>()?;

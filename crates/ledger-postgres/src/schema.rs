@@ -97,6 +97,7 @@ diesel::table! {
         amount -> Numeric,
         currency -> Text,
         effective_at -> Timestamptz,
+        account_version -> Nullable<Int8>,
     }
 }
 

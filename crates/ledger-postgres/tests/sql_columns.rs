@@ -129,7 +129,7 @@ fn the_posting_inserts_every_column_of_its_tables() {
         ("transactions", &["reversed_by_id"][..]), // set when a reversal of it is stored
         ("entries", &[][..]),
     ]);
-    let posting = sql_files().into_iter().find(|(f, _)| f == "posting.sql").unwrap().1;
+    let posting = sql_files().into_iter().find(|(f, _)| f == "write_batch.sql").unwrap().1;
     let inserts: Vec<_> = writes(&posting).into_iter().filter(|(_, _, insert)| *insert).collect();
     assert_eq!(inserts.len(), 2);
     for (table, cols, _) in inserts {

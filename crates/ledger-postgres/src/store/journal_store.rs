@@ -1,5 +1,5 @@
-//! The journal port on PostgreSQL: writes go through `fast` (one-statement
-//! postings) and `journal` (locked transitions, reversals, partial posts).
+//! The journal port on PostgreSQL: new postings go through the group-commit
+//! `pipeline`; `journal` does locked transitions, reversals, partial posts.
 
 use super::*;
 
@@ -11,14 +11,14 @@ impl JournalStore for PostgresLedgerStore {
                 idempotency,
                 overdraft_allowed,
                 conditions,
-            } => {
-                self.record(&transaction, idempotency.as_ref(), &overdraft_allowed, &conditions)?;
-                Ok(transaction)
-            }
+            } => self.record(Posting {
+                transaction,
+                mark: idempotency,
+                overdraft_allowed,
+                conditions,
+            }),
             JournalWrite::PartialPost { split, idempotency } => {
-                let heads = self.account_heads(&split.archived.account_ids())?;
-                self.tx(|conn| journal::partial_post(conn, &split, idempotency.as_ref(), &heads))?;
-                Ok(split.posted)
+                self.tx(|conn| journal::partial_post(conn, &split, idempotency.as_ref()))
             }
             JournalWrite::Annotate {
                 transaction_id,
@@ -36,9 +36,7 @@ impl JournalStore for PostgresLedgerStore {
                 self.tx(|conn| journal::transition(conn, transaction_id, to, at))
             }
             JournalWrite::Reverse { reversal, idempotency } => {
-                let heads = self.account_heads(&reversal.account_ids())?;
-                self.tx(|conn| journal::reverse(conn, &reversal, idempotency.as_ref(), &heads))?;
-                Ok(reversal)
+                self.tx(|conn| journal::reverse(conn, &reversal, idempotency.as_ref()))
             }
         }
     }

@@ -23,8 +23,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::error::{TxError, corrupt, from_diesel, pool_error};
-use crate::fast;
-use crate::journal::{self, HOUSE_SHARDS};
+use crate::journal;
+use crate::pipeline::{Pipeline, PipelineConfig, PipelineStats};
+use crate::posting::Posting;
 use crate::rows::{
     AccountRow, CategoryRow, EntryRow, GroupRow, IdentityRow, LedgerRow, Totals, TransactionRow, to_transaction,
 };
@@ -33,7 +34,6 @@ use crate::schema::{
     ledgers, transactions,
 };
 use crate::{PgPool, PgPooled};
-use ledger_domain::access::IdempotencyMark;
 
 mod account_store;
 mod book_store;
@@ -74,6 +74,7 @@ fn head(account: &Account) -> Account {
 pub struct PostgresLedgerStore {
     pool: PgPool,
     caches: Arc<Caches>,
+    pipeline: Arc<Pipeline>,
 }
 
 impl std::fmt::Debug for PostgresLedgerStore {
@@ -98,35 +99,27 @@ fn containment(pairs: &[(String, String)]) -> Value {
 
 impl PostgresLedgerStore {
     pub fn new(pool: PgPool) -> Self {
+        Self::with_pipeline(pool, PipelineConfig::default())
+    }
+
+    /// A store whose postings are grouped as `config` says (see [`crate::pipeline`]).
+    pub fn with_pipeline(pool: PgPool, config: PipelineConfig) -> Self {
         Self {
+            pipeline: Arc::new(Pipeline::new(pool.clone(), config)),
             pool,
             caches: Arc::new(Caches::default()),
         }
     }
 
-    /// One posting, one statement; a detected deadlock is retried.
-    fn record(
-        &self,
-        transaction: &Transaction,
-        mark: Option<&IdempotencyMark>,
-        overdraft_allowed: &std::collections::BTreeSet<AccountId>,
-        conditions: &std::collections::BTreeMap<AccountId, ledger_domain::posting::AccountCondition>,
-    ) -> Result<(), LedgerError> {
-        let heads = self.account_heads(&transaction.account_ids())?;
-        let posting = fast::prepare(transaction, mark, &heads, overdraft_allowed)?;
-        if !conditions.is_empty() {
-            return self.tx(|conn| journal::conditional_record(conn, &posting, transaction, conditions, &heads));
-        }
-        let mut conn = self.conn()?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match fast::execute(&mut conn, &posting) {
-                Ok(()) => return Ok(()),
-                Err(e) if fast::is_retryable(&e) && attempt < 5 => continue,
-                Err(e) => return Err(fast::domain_error(e, transaction)),
-            }
-        }
+    /// What the posting pipeline has done so far.
+    pub fn pipeline_stats(&self) -> &PipelineStats {
+        self.pipeline.stats()
+    }
+
+    /// A new transaction, stored by the pipeline with whatever else is
+    /// submitted meanwhile.
+    fn record(&self, posting: Posting) -> Result<Transaction, LedgerError> {
+        self.pipeline.submit(posting)
     }
 
     fn ensure_account_uncached(&self, account: &Account, code: &str) -> Result<Account, LedgerError> {
@@ -175,21 +168,12 @@ impl PostgresLedgerStore {
         diesel::insert_into(accounts::table)
             .values(AccountRow::try_from(account)?)
             .execute(conn)?;
-        let shards = if account.overdraft_limit.is_some() {
-            1
-        } else {
-            HOUSE_SHARDS
-        };
-        let rows: Vec<_> = (0..shards)
-            .map(|s| {
-                (
-                    account_balances::account_id.eq(account.id.0),
-                    account_balances::shard.eq(s),
-                )
-            })
-            .collect();
+        // one counter row per account (see the group-commit migration)
         diesel::insert_into(account_balances::table)
-            .values(rows)
+            .values((
+                account_balances::account_id.eq(account.id.0),
+                account_balances::shard.eq(0),
+            ))
             .execute(conn)?;
         Ok(())
     }
