@@ -25,11 +25,21 @@ bin="$ROOT/target/release/wallet-ledger"
 key="$("$bin" create-api-key --name bench --scope admin)"
 "$bin" serve &
 pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    curl -fsS "http://$BIND_ADDRESS/health/ready" >/dev/null 2>&1 && break
-    sleep 0.2
+# two more server processes on the same database, for scenario (j)
+extra_pids=() extra_urls=()
+for i in 1 2; do
+    p="$(free_port $((18400 + 10 * i)))"
+    BIND_ADDRESS="127.0.0.1:$p" "$bin" serve &
+    extra_pids+=($!) extra_urls+=("http://127.0.0.1:$p")
 done
+trap 'kill $pid "${extra_pids[@]}" 2>/dev/null || true' EXIT
+for url in "http://$BIND_ADDRESS" "${extra_urls[@]}"; do
+    for _ in $(seq 1 100); do
+        curl -fsS "$url/health/ready" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+done
+export BENCH_EXTRA_SERVER_URLS="$(IFS=,; echo "${extra_urls[*]}")"
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 mem="$(free -g | awk '/Mem:/ {print $2}')"

@@ -23,6 +23,17 @@ fn count(conn: &mut PgConnection, sql: &str, ledger: Uuid) -> anyhow::Result<i64
     Ok(rows.first().map(|r| r.n).unwrap_or(0))
 }
 
+/// PostgreSQL's count of deadlocks detected in this database. Backends
+/// report their statistics when they go idle (at most once a second), so
+/// this waits a little for the ones of the run just ended.
+pub fn deadlocks(conn: &mut PgConnection) -> anyhow::Result<i64> {
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    sql_query("SELECT pg_stat_clear_snapshot()").execute(conn)?;
+    let rows: Vec<Count> =
+        sql_query("SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()").load(conn)?;
+    Ok(rows.first().map(|r| r.n).unwrap_or(0))
+}
+
 pub fn transactions(conn: &mut PgConnection, ledger: Uuid) -> anyhow::Result<i64> {
     count(
         conn,
@@ -37,7 +48,7 @@ fn offenders(conn: &mut PgConnection, sql: &str, ledger: Uuid) -> anyhow::Result
 }
 
 /// Trial balance zero per currency; no account below its floor; every
-/// account's counters equal the sums of its entries.
+/// account's counters equal the sums of its entries and of its checkpoints.
 pub fn ledger_invariants(conn: &mut PgConnection, ledger: Uuid) -> anyhow::Result<()> {
     let trial = offenders(
         conn,
@@ -78,5 +89,22 @@ pub fn ledger_invariants(conn: &mut PgConnection, ledger: Uuid) -> anyhow::Resul
         ledger,
     )?;
     anyhow::ensure!(drift.is_empty(), "counters differ from the sums of entries: {drift:?}");
+    let checkpoints = offenders(
+        conn,
+        "WITH days AS ( \
+             SELECT d.account_id, sum(d.posted_debits) pd, sum(d.posted_credits) pc, sum(d.pending_debits) qd, sum(d.pending_credits) qc \
+             FROM account_day_sums d JOIN accounts a ON a.id = d.account_id WHERE a.ledger_id = $1 GROUP BY d.account_id), \
+         counters AS ( \
+             SELECT b.account_id, b.posted_debits pd, b.posted_credits pc, b.pending_debits qd, b.pending_credits qc \
+             FROM account_balances b JOIN accounts a ON a.id = b.account_id WHERE a.ledger_id = $1) \
+         SELECT c.account_id::text AS what FROM counters c LEFT JOIN days d ON d.account_id = c.account_id \
+         WHERE (c.pd, c.pc, c.qd, c.qc) IS DISTINCT FROM (coalesce(d.pd, 0), coalesce(d.pc, 0), coalesce(d.qd, 0), coalesce(d.qc, 0)) \
+         LIMIT 5",
+        ledger,
+    )?;
+    anyhow::ensure!(
+        checkpoints.is_empty(),
+        "checkpoints differ from the counters: {checkpoints:?}"
+    );
     Ok(())
 }

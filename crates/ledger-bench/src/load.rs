@@ -23,6 +23,13 @@ pub enum Scenario {
     Mix,
     /// (e) GET of a wallet with its balances
     ReadWallet,
+    /// (h) every client pays into and out of one wallet (limit 0): transfers
+    /// between it (the target's first wallet) and random others, both ways
+    HotWallet,
+    /// (i) transfers between two wallets in both directions (a target of two wallets)
+    PingPong,
+    /// (j) the mix (d) spread over three server processes on one database
+    MixThreeServers,
 }
 
 impl Scenario {
@@ -33,6 +40,9 @@ impl Scenario {
             Self::Withdrawals => "c withdrawals",
             Self::Mix => "d mix 70/20/10",
             Self::ReadWallet => "e GET wallet",
+            Self::HotWallet => "h hot wallet",
+            Self::PingPong => "i ping-pong, 2 wallets",
+            Self::MixThreeServers => "j mix, 3 servers",
         }
     }
 
@@ -44,7 +54,8 @@ impl Scenario {
 /// Where to send requests and what exists there.
 #[derive(Debug, Clone)]
 pub struct Target {
-    pub base_url: String,
+    /// Client `i` talks to `base_urls[i % len]`.
+    pub base_urls: Vec<String>,
     pub api_key: String,
     pub ledger_id: Uuid,
     pub wallets: Vec<Uuid>,
@@ -81,15 +92,30 @@ fn body(scenario: Scenario, target: &Target, rng: &mut impl Rng) -> (&'static st
         let i = rng.random_range(0..target.wallets.len());
         target.wallets.get(i).copied().unwrap_or_default()
     };
+    let ledger = target.ledger_id;
+    if scenario == Scenario::HotWallet {
+        let hot = target.wallets.first().copied().unwrap_or_default();
+        let mut other = pick(rng);
+        while other == hot && target.wallets.len() > 1 {
+            other = pick(rng);
+        }
+        let (from, to) = if rng.random_bool(0.5) {
+            (hot, other)
+        } else {
+            (other, hot)
+        };
+        let b = json!({"ledger_id": ledger, "from_wallet_id": from, "to_wallet_id": to, "amount": "1.00", "currency": "USD"});
+        return ("POST", Some(b), "/v1/transfers".to_owned());
+    }
     let which = match scenario {
-        Scenario::Mix => match rng.random_range(0..10u8) {
+        Scenario::Mix | Scenario::MixThreeServers => match rng.random_range(0..10u8) {
             0..=6 => Scenario::Transfers,
             7..=8 => Scenario::Deposits,
             _ => Scenario::Withdrawals,
         },
+        Scenario::PingPong => Scenario::Transfers,
         other => other,
     };
-    let ledger = target.ledger_id;
     match which {
         Scenario::Transfers => {
             let from = pick(rng);
@@ -112,12 +138,18 @@ fn body(scenario: Scenario, target: &Target, rng: &mut impl Rng) -> (&'static st
     }
 }
 
-async fn client_loop(client: awc::Client, target: Target, scenario: Scenario, until: Instant) -> LoadResult {
+async fn client_loop(
+    client: awc::Client,
+    target: Target,
+    base_url: String,
+    scenario: Scenario,
+    until: Instant,
+) -> LoadResult {
     let mut rng = rand::rng();
     let mut result = LoadResult::default();
     while Instant::now() < until {
         let (method, payload, path) = body(scenario, &target, &mut rng);
-        let url = format!("{}{path}", target.base_url);
+        let url = format!("{base_url}{path}");
         let started = Instant::now();
         let req = if method == "POST" {
             client.post(url)
@@ -167,9 +199,14 @@ pub async fn run(target: &Target, scenario: Scenario, clients: usize, duration: 
         .finish();
     let started = Instant::now();
     let until = started + duration;
-    let results = futures_util::future::join_all(
-        (0..clients).map(|_| client_loop(client.clone(), target.clone(), scenario, until)),
-    )
+    let results = futures_util::future::join_all((0..clients).map(|i| {
+        let base_url = target
+            .base_urls
+            .get(i % target.base_urls.len().max(1))
+            .cloned()
+            .unwrap_or_default();
+        client_loop(client.clone(), target.clone(), base_url, scenario, until)
+    }))
     .await;
     let mut total = LoadResult {
         elapsed_micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),

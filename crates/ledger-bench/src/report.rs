@@ -21,6 +21,8 @@ pub struct Row {
     /// `per_second / baseline_tps`, in thousandths.
     pub ratio_permille: u64,
     pub server_peak_rss_kb: u64,
+    /// `pg_stat_database.deadlocks` during the run.
+    pub deadlocks: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,12 +60,12 @@ impl Report {
         let settings: Vec<String> = self.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!("Settings: {}.\n\n", settings.join(", ")));
         out.push_str(
-            "| scenario | clients | req/s | p50 ms | p99 ms | errors | pgbench tps | ratio | server peak RSS MB |\n",
+            "| scenario | clients | req/s | p50 ms | p99 ms | errors | deadlocks | pgbench tps | ratio | server peak RSS MB |\n",
         );
-        out.push_str("|---|---:|---:|---:|---:|---|---:|---:|---:|\n");
+        out.push_str("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|\n");
         for b in &self.baseline {
             out.push_str(&format!(
-                "| baseline: pgbench raw-SQL transfer | {} | {} | {} | {} | {} | {} | 1.000 | – |\n",
+                "| baseline: pgbench raw-SQL transfer | {} | {} | {} | {} | {} | – | {} | 1.000 | – |\n",
                 b.clients,
                 b.tps,
                 fmt_ms(b.p50_micros),
@@ -87,13 +89,14 @@ impl Report {
                     .join(", ")
             };
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 r.scenario,
                 r.clients,
                 r.per_second,
                 fmt_ms(r.p50_micros),
                 fmt_ms(r.p99_micros),
                 errors,
+                r.deadlocks,
                 r.baseline_tps,
                 fmt_permille(r.ratio_permille),
                 r.server_peak_rss_kb / 1024

@@ -109,6 +109,7 @@ pub fn wallet_ledger(
         .execute(conn)?;
         Ok(())
     })?;
+    checkpoints(conn, ledger)?;
     sql_query("ANALYZE").execute(conn)?;
     Ok((ledger, wallet_ids(conn, ledger)?))
 }
@@ -158,6 +159,22 @@ pub fn hot_wallet(conn: &mut PgConnection, entries: i32) -> anyhow::Result<(Uuid
             .execute(conn)?;
         Ok(())
     })?;
+    checkpoints(conn, ledger)?;
     sql_query("ANALYZE").execute(conn)?;
     Ok((ledger, wallet))
+}
+
+/// The balance checkpoints (per account and effective day) of the seeded
+/// entries, all posted, as the server's writes keep them.
+fn checkpoints(conn: &mut PgConnection, ledger: Uuid) -> anyhow::Result<()> {
+    sql_query(
+        "INSERT INTO account_day_sums (account_id, day, posted_debits, posted_credits) \
+         SELECT e.account_id, (e.effective_at AT TIME ZONE 'UTC')::date, \
+                coalesce(sum(e.amount) FILTER (WHERE e.direction = 'debit'), 0), \
+                coalesce(sum(e.amount) FILTER (WHERE e.direction = 'credit'), 0) \
+         FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.ledger_id = $1 GROUP BY 1, 2",
+    )
+    .bind::<SqlUuid, _>(ledger)
+    .execute(conn)?;
+    Ok(())
 }

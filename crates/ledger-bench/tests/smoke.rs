@@ -36,7 +36,7 @@ async fn the_harness_runs_every_scenario_and_the_invariants_hold() {
     checks::ledger_invariants(&mut conn, hot_ledger).unwrap();
 
     let target = Target {
-        base_url: base_url.clone(),
+        base_urls: vec![base_url.clone()],
         api_key: secret.clone(),
         ledger_id: ledger,
         wallets,

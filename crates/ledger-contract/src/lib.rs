@@ -153,6 +153,7 @@ macro_rules! contract_tests {
             category_balance_aggregates_members_sign_adjusted,
             category_cycles_are_refused,
             backdated_transaction_changes_as_of_balance_only_after_its_effective_time,
+            as_of_balances_equal_a_replay_of_the_entries_at_every_instant,
             statement_pages_carry_a_running_balance,
             transactions_filter_by_metadata_status_and_account,
             concurrent_transfers_never_overdraw,

@@ -10,8 +10,8 @@ use ledger_domain::category::NewCategory;
 use ledger_domain::ports::{StatementCursor, TransactionFilter};
 use ledger_domain::service::{OperationOptions, SystemAccount};
 use ledger_domain::{
-    AccountKind, CategoryMember, Currency, Direction, EntryDraft, InitialStatus, LedgerError, NewAccount,
-    NormalBalance, OverdraftLimit, TransactionDraft, TransactionStatus,
+    AccountKind, BalanceCounters, CategoryMember, Currency, Direction, EntryDraft, InitialStatus, LedgerError,
+    NewAccount, NormalBalance, OverdraftLimit, TransactionDraft, TransactionStatus,
 };
 
 use crate::invariants::{all_transactions, check_wallet_ledger};
@@ -685,6 +685,77 @@ pub fn backdated_transaction_changes_as_of_balance_only_after_its_effective_time
     assert_eq!(amount_at(now - Duration::days(1)), dec("30.00"));
     assert_eq!(amount_at(now + Duration::seconds(5)), dec("35.00"));
     assert_eq!(posted(&svc, w.id), "35.00");
+}
+
+/// As-of balances against a replay of the stored entries, at every instant
+/// that matters: postings spread over several days (at midnight, just before
+/// it, several on one day), pending, posted and archived ones; each balance as
+/// of each instant equals the sum of the entries effective by then under their
+/// current status (`BalanceCounters::apply`, the domain's one definition).
+pub fn as_of_balances_equal_a_replay_of_the_entries_at_every_instant<F: StoreFactory>(f: &F) {
+    use chrono::{DurationRound, TimeZone};
+    let svc = service(f.store());
+    let l = ledger(&svc);
+    let w = wallet(&svc, &l, "w");
+    let midnight = Utc::now().duration_trunc(Duration::days(1)).unwrap() - Duration::days(6);
+    let at = |days: i64, micros: i64| midnight + Duration::days(days) + Duration::microseconds(micros);
+    let mut pending = Vec::new();
+    for (i, (when, amount, hold)) in [
+        (at(0, 0), "10.00", false),
+        (at(0, 1), "1.00", true),
+        (at(1, -1), "2.00", false),
+        (at(1, 0), "3.00", true),
+        (at(1, 3_600_000_000), "4.00", false),
+        (at(3, 7), "5.00", true),
+        (at(5, 0), "6.00", false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut op = deposit_op(&l, w.id, amount);
+        op.options.effective_at = Some(when);
+        if hold {
+            op.options.status = InitialStatus::Pending;
+        }
+        let t = svc.deposit(op).unwrap();
+        if hold {
+            pending.push((i, t.id()));
+        }
+        // a back-dated withdrawal too, on a day already holding entries
+        if i == 4 {
+            let mut op = withdrawal_op(&l, w.id, "1.50");
+            op.options.effective_at = Some(at(0, 2));
+            svc.withdraw(op).unwrap();
+        }
+    }
+    // one hold posted, one archived, one left pending
+    svc.post_transaction(pending[0].1).unwrap();
+    svc.archive_transaction(pending[1].1).unwrap();
+    let stored = all_transactions(svc.store(), l.id);
+    let replay = |t: chrono::DateTime<Utc>| {
+        let mut c = BalanceCounters::default();
+        for tx in stored.iter().filter(|tx| tx.effective_at() <= t) {
+            for e in tx.entries().iter().filter(|e| e.account_id == w.id) {
+                c.apply(tx.status(), e.direction, &e.amount, true);
+            }
+        }
+        c.balances(w.normal_balance)
+    };
+    let mut probes = vec![Utc.timestamp_opt(0, 0).unwrap(), Utc::now() + Duration::days(1)];
+    for tx in &stored {
+        for d in [-1, 0, 1] {
+            probes.push(tx.effective_at() + Duration::microseconds(d));
+        }
+    }
+    for day in 0..7 {
+        for d in [-1, 0, 1] {
+            probes.push(at(day, d));
+        }
+    }
+    for t in probes {
+        let (_, balances) = svc.balances_as_of(w.id, t).unwrap();
+        assert_eq!(balances, replay(t), "as of {t}");
+    }
 }
 
 pub fn statement_pages_carry_a_running_balance<F: StoreFactory>(f: &F) {

@@ -24,13 +24,32 @@ struct RouteStats {
     buckets: [u64; BUCKETS_MICROS.len()],
 }
 
+/// Renders more metrics (an adapter's own counters) into the exposition.
+type Source = Box<dyn Fn(&mut String) + Send + Sync>;
+
 #[derive(Default)]
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     durations: Mutex<BTreeMap<String, RouteStats>>,
+    sources: Mutex<Vec<Source>>,
+}
+
+/// One Prometheus counter with its help and type lines.
+pub fn counter(out: &mut String, name: &str, help: &str, value: u64) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} counter");
+    let _ = writeln!(out, "{name} {value}");
 }
 
 impl Metrics {
+    /// Adds metrics rendered by someone else (the composition root wires an
+    /// adapter's counters here).
+    pub fn add_source(&self, source: impl Fn(&mut String) + Send + Sync + 'static) {
+        if let Ok(mut s) = self.sources.lock() {
+            s.push(Box::new(source));
+        }
+    }
+
     pub fn observe(&self, method: &str, route: &str, status: u16, micros: u64) {
         if let Ok(mut r) = self.requests.lock() {
             *r.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
@@ -91,6 +110,11 @@ impl Metrics {
                     "wallet_ledger_http_request_duration_microseconds_count{{route=\"{route}\"}} {}",
                     s.count
                 );
+            }
+        }
+        if let Ok(sources) = self.sources.lock() {
+            for source in sources.iter() {
+                source(&mut out);
             }
         }
         out

@@ -25,7 +25,7 @@ fn restate(conn: &mut PgConnection, before: &Transaction, after: &Transaction) -
     let mut locked = posting::lock(conn, &deltas.keys().copied().collect())?;
     posting::check(&locked, &deltas, &BTreeSet::new())?;
     let mut writes = Writes::default();
-    posting::settle(&mut locked, &deltas, &mut writes);
+    posting::settle(&mut locked, &deltas, after.effective_at().date_naive(), &mut writes);
     writes.execute(conn)
 }
 

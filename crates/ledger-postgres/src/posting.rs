@@ -13,7 +13,7 @@
 //!    answered with its own error and changes nothing;
 //! 4. write the accepted ones with one statement (`write_batch.sql`):
 //!    transactions, entries with the account versions they produced, each
-//!    counter row once, and the idempotency answers.
+//!    counter row once, the per-day checkpoints, and the idempotency answers.
 //!
 //! The available-balance rule is therefore the domain's, here as in the
 //! in-memory adapter: no SQL restates it.
@@ -21,9 +21,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use bigdecimal::BigDecimal;
+use chrono::NaiveDate;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Int4, Jsonb, Nullable, Numeric, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Date, Int4, Jsonb, Nullable, Numeric, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::{RunQueryDsl, sql_query};
 use ledger_domain::access::{IdempotencyMark, StoredBody, transaction_snapshot};
 use ledger_domain::account::BalanceCounters;
@@ -142,17 +143,19 @@ pub(crate) fn check(
     Ok(versions)
 }
 
-/// Applies checked deltas to `locked` and records them in `writes`.
+/// Applies checked deltas to `locked` and records them in `writes`, with
+/// the effective day of the transaction they come from (for the checkpoints).
 pub(crate) fn settle(
     locked: &mut HashMap<AccountId, Locked>,
     deltas: &BTreeMap<AccountId, BalanceCounters>,
+    day: NaiveDate,
     writes: &mut Writes,
 ) {
     for (id, delta) in deltas {
         if let Some(a) = locked.get_mut(id) {
             a.counters.add(delta);
             a.version = a.version.saturating_add(1);
-            writes.counter(*id, delta);
+            writes.counter(*id, day, delta);
         }
     }
 }
@@ -212,7 +215,7 @@ fn decide(
     let versions = check(locked, &deltas, &p.overdraft_allowed)?;
     let stored = t.clone().with_account_versions(&versions);
     writes.posting(&stored, p.mark.as_ref())?;
-    settle(locked, &deltas, writes);
+    settle(locked, &deltas, t.effective_at().date_naive(), writes);
     if let Some(key) = external {
         seen.insert(key);
     }
@@ -291,6 +294,8 @@ pub(crate) struct Writes {
     e_version: Vec<Option<i64>>,
     /// per counter row: the summed delta and how many writes made it
     counters: BTreeMap<AccountId, (BalanceCounters, i64)>,
+    /// the same deltas by effective day
+    days: BTreeMap<(AccountId, NaiveDate), BalanceCounters>,
     i_key_id: Vec<Uuid>,
     i_key: Vec<String>,
     i_token: Vec<Uuid>,
@@ -307,6 +312,8 @@ struct Written {
     #[diesel(sql_type = BigInt)]
     counters: i64,
     #[diesel(sql_type = BigInt)]
+    days: i64,
+    #[diesel(sql_type = BigInt)]
     completions: i64,
 }
 
@@ -315,10 +322,11 @@ fn count(n: usize) -> i64 {
 }
 
 impl Writes {
-    pub(crate) fn counter(&mut self, id: AccountId, delta: &BalanceCounters) {
+    pub(crate) fn counter(&mut self, id: AccountId, day: NaiveDate, delta: &BalanceCounters) {
         let (sum, n) = self.counters.entry(id).or_default();
         sum.add(delta);
         *n += 1;
+        self.days.entry((id, day)).or_default().add(delta);
     }
 
     fn posting(&mut self, t: &Transaction, mark: Option<&IdempotencyMark>) -> Result<(), LedgerError> {
@@ -378,6 +386,17 @@ impl Writes {
             qc.push(d.pending_credits.clone());
             n.push(*times);
         }
+        let mut d_account = Vec::with_capacity(self.days.len());
+        let mut d_day = Vec::with_capacity(self.days.len());
+        let (mut dpd, mut dpc, mut dqd, mut dqc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((id, day), d) in &self.days {
+            d_account.push(id.0);
+            d_day.push(*day);
+            dpd.push(d.posted_debits.clone());
+            dpc.push(d.posted_credits.clone());
+            dqd.push(d.pending_debits.clone());
+            dqc.push(d.pending_credits.clone());
+        }
         let written: Written = sql_query(include_str!("sql/write_batch.sql"))
             .bind::<Array<SqlUuid>, _>(&self.t_id)
             .bind::<Array<SqlUuid>, _>(&self.t_ledger)
@@ -409,22 +428,30 @@ impl Writes {
             .bind::<Array<SqlUuid>, _>(&self.i_token)
             .bind::<Array<Int4>, _>(&self.i_status)
             .bind::<Array<Jsonb>, _>(&self.i_body)
+            .bind::<Array<SqlUuid>, _>(&d_account)
+            .bind::<Array<Date>, _>(&d_day)
+            .bind::<Array<Numeric>, _>(&dpd)
+            .bind::<Array<Numeric>, _>(&dpc)
+            .bind::<Array<Numeric>, _>(&dqd)
+            .bind::<Array<Numeric>, _>(&dqc)
             .get_result(conn)?;
         let expected = (
             count(self.t_id.len()),
             count(self.e_tx.len()),
             count(c_account.len()),
+            count(d_account.len()),
             count(self.i_key.len()),
         );
         let got = (
             written.transactions,
             written.entries,
             written.counters,
+            written.days,
             written.completions,
         );
         if got != expected {
             return Err(LedgerError::Unknown(anyhow::anyhow!(
-                "a batch wrote (transactions, entries, counters, idempotency answers) = {got:?}, not {expected:?}"
+                "a batch wrote (transactions, entries, counters, days, idempotency answers) = {got:?}, not {expected:?}"
             ))
             .into());
         }

@@ -1,6 +1,17 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    account_day_sums (account_id, day) {
+        account_id -> Uuid,
+        day -> Date,
+        posted_debits -> Numeric,
+        posted_credits -> Numeric,
+        pending_debits -> Numeric,
+        pending_credits -> Numeric,
+    }
+}
+
+diesel::table! {
     account_groups (id) {
         id -> Uuid,
         ledger_id -> Uuid,
@@ -159,6 +170,7 @@ diesel::table! {
 }
 
 diesel::joinable!(account_balances -> accounts (account_id));
+diesel::joinable!(account_day_sums -> accounts (account_id));
 diesel::joinable!(account_groups -> ledgers (ledger_id));
 diesel::joinable!(account_statements -> accounts (account_id));
 diesel::joinable!(account_statements -> ledgers (ledger_id));
@@ -174,6 +186,7 @@ diesel::joinable!(transactions -> ledgers (ledger_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_balances,
+    account_day_sums,
     account_groups,
     account_statements,
     accounts,

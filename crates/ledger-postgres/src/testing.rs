@@ -150,6 +150,11 @@ impl TestDatabase {
     pub fn store(&self, pool_size: u32) -> PostgresLedgerStore {
         PostgresLedgerStore::new(self.pool(pool_size))
     }
+
+    /// A store whose postings are grouped as `config` says.
+    pub fn store_with(&self, pool_size: u32, config: crate::PipelineConfig) -> PostgresLedgerStore {
+        PostgresLedgerStore::with_pipeline(self.pool(pool_size), config)
+    }
 }
 
 impl Drop for TestDatabase {

@@ -80,6 +80,11 @@ fn sixteen_threads_of_random_wallet_operations_keep_every_invariant() {
         }
     }
     assert!(rejected > 0, "the load must exercise the insufficient-funds path");
+    assert_eq!(
+        checkpoint_drift(&db),
+        Vec::<String>::new(),
+        "checkpoints differ from the entries"
+    );
     eprintln!(
         "concurrency: {} operations on {THREADS} threads over {WALLETS} wallets: {acknowledged} acknowledged, {rejected} insufficient_funds, {:.2?} ({:.0} ops/s)",
         THREADS * OPS_PER_THREAD,
@@ -111,14 +116,47 @@ fn deadlocks(db: &TestDatabase) -> i64 {
         .n
 }
 
-/// Two wallets ping-ponging transfers from sixteen threads, every posting on
-/// the same two rows in both orders: PostgreSQL reports no deadlock at all
-/// (the posting locks its counter rows in account order), not merely none
-/// that a retry hid.
+/// Every account's checkpoints (`account_day_sums`) against its entries,
+/// day by day; returns the mismatching (account, day) pairs.
+fn checkpoint_drift(db: &TestDatabase) -> Vec<String> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct What {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        what: String,
+    }
+    let mut conn = db.pool(1).get().unwrap();
+    diesel::sql_query(
+        "WITH sums AS ( \
+             SELECT e.account_id, (e.effective_at AT TIME ZONE 'UTC')::date AS day, \
+                 coalesce(sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'debit'), 0) pd, \
+                 coalesce(sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'credit'), 0) pc, \
+                 coalesce(sum(e.amount) FILTER (WHERE t.status = 'pending' AND e.direction = 'debit'), 0) qd, \
+                 coalesce(sum(e.amount) FILTER (WHERE t.status = 'pending' AND e.direction = 'credit'), 0) qc \
+             FROM entries e JOIN transactions t ON t.id = e.transaction_id GROUP BY 1, 2) \
+         SELECT coalesce(s.account_id, d.account_id)::text || ' ' || coalesce(s.day, d.day)::text AS what \
+         FROM sums s FULL JOIN account_day_sums d ON d.account_id = s.account_id AND d.day = s.day \
+         WHERE (coalesce(s.pd, 0), coalesce(s.pc, 0), coalesce(s.qd, 0), coalesce(s.qc, 0)) \
+               IS DISTINCT FROM (coalesce(d.posted_debits, 0), coalesce(d.posted_credits, 0), \
+                                 coalesce(d.pending_debits, 0), coalesce(d.pending_credits, 0))",
+    )
+    .load::<What>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|w| w.what)
+    .collect()
+}
+
+/// Two wallets ping-ponging transfers from sixteen threads through three
+/// stores (three posting pipelines, as three server processes have), every
+/// posting on the same two rows in both orders: PostgreSQL reports no
+/// deadlock at all (every write locks its counter rows in account order), not
+/// merely none that a retry hid.
 #[test]
 fn ping_pong_between_two_wallets_never_deadlocks() {
     let db = TestDatabase::create();
-    let svc = Arc::new(service(db.store(u32::try_from(THREADS).unwrap() + 2)));
+    let svcs: Vec<_> = (0..3).map(|_| Arc::new(service(db.store(8)))).collect();
+    let svc = Arc::clone(&svcs[0]);
     let l = ledger(&svc);
     let (a, b) = (wallet(&svc, &l, "a").id, wallet(&svc, &l, "b").id);
     deposit(&svc, &l, a, "1000.00");
@@ -127,7 +165,7 @@ fn ping_pong_between_two_wallets_never_deadlocks() {
     let before = deadlocks(&db);
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
-            let (svc, l) = (Arc::clone(&svc), l.clone());
+            let (svc, l) = (Arc::clone(&svcs[t % 3]), l.clone());
             std::thread::spawn(move || {
                 for i in 0..150 {
                     let (from, to) = if (t + i) % 2 == 0 { (a, b) } else { (b, a) };
@@ -145,6 +183,7 @@ fn ping_pong_between_two_wallets_never_deadlocks() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     assert_eq!(deadlocks(&db) - before, 0, "deadlocks detected by PostgreSQL");
     check_wallet_ledger(svc.store(), l.id).unwrap();
+    assert_eq!(checkpoint_drift(&db), Vec::<String>::new());
     let total: bigdecimal::BigDecimal = [a, b]
         .iter()
         .map(|w| svc.get_account(*w).unwrap().balances().posted.amount)

@@ -68,8 +68,10 @@ fn writes(sql: &str) -> Vec<(String, Vec<String>, bool)> {
         out.push((table.trim().to_owned(), cols, true));
     }
     for part in sql.split("UPDATE ").skip(1) {
-        if part.starts_with("OF ") {
-            continue; // FOR UPDATE OF b: a lock, not a write
+        if part.starts_with("OF ") || part.starts_with("SET ") {
+            // FOR UPDATE OF b: a lock, not a write; ON CONFLICT … DO UPDATE SET:
+            // the columns of the INSERT it belongs to, checked with it
+            continue;
         }
         let table = part.split_whitespace().next().unwrap().to_owned();
         let set = part.split_once(" SET ").unwrap().1;
@@ -128,10 +130,11 @@ fn the_posting_inserts_every_column_of_its_tables() {
     let later: BTreeMap<&str, &[&str]> = BTreeMap::from([
         ("transactions", &["reversed_by_id"][..]), // set when a reversal of it is stored
         ("entries", &[][..]),
+        ("account_day_sums", &[][..]),
     ]);
     let posting = sql_files().into_iter().find(|(f, _)| f == "write_batch.sql").unwrap().1;
     let inserts: Vec<_> = writes(&posting).into_iter().filter(|(_, _, insert)| *insert).collect();
-    assert_eq!(inserts.len(), 2);
+    assert_eq!(inserts.len(), 3);
     for (table, cols, _) in inserts {
         let written: BTreeSet<String> = cols.into_iter().collect();
         let left_out: BTreeSet<String> = later[table.as_str()].iter().map(|s| (*s).to_owned()).collect();

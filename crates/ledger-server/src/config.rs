@@ -36,6 +36,9 @@ pub struct Config {
     pub workers: Option<usize>,
     /// `LOG_FORMAT`: `json` or `pretty` (default)
     pub log_format: LogFormat,
+    /// `POSTING_WORKERS` (4), `POSTING_MAX_BATCH` (256), `POSTING_LINGER_MICROS` (0):
+    /// how postings are grouped into batches (group commit)
+    pub pipeline: ledger_postgres::PipelineConfig,
 }
 
 impl Config {
@@ -60,7 +63,24 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(other) => anyhow::bail!("LOG_FORMAT must be `json` or `pretty`, not `{other}`"),
         };
+        let number = |name: &str, default: u64| -> anyhow::Result<u64> {
+            var(name).map_or(Ok(default), |v| {
+                v.parse()
+                    .map_err(|_| anyhow::anyhow!("{name} must be a non-negative integer"))
+            })
+        };
+        let defaults = ledger_postgres::PipelineConfig::default();
+        let pipeline = ledger_postgres::PipelineConfig {
+            workers: usize::try_from(number("POSTING_WORKERS", u64::try_from(defaults.workers).unwrap_or(4))?)?.max(1),
+            max_batch: usize::try_from(number(
+                "POSTING_MAX_BATCH",
+                u64::try_from(defaults.max_batch).unwrap_or(256),
+            )?)?
+            .clamp(1, 4096),
+            linger: std::time::Duration::from_micros(number("POSTING_LINGER_MICROS", 0)?.min(100_000)),
+        };
         Ok(Self {
+            pipeline,
             database_url: Secret(database_url),
             bind_address: var("BIND_ADDRESS").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             pool_size,

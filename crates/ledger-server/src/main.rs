@@ -36,7 +36,7 @@ fn connect(config: &Config) -> anyhow::Result<PostgresLedgerStore> {
     if !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
-    Ok(PostgresLedgerStore::new(pool))
+    Ok(PostgresLedgerStore::with_pipeline(pool, config.pipeline))
 }
 
 /// Wallet Ledger: a double-entry ledger service for digital wallets.
@@ -44,7 +44,8 @@ fn connect(config: &Config) -> anyhow::Result<PostgresLedgerStore> {
 /// Configuration comes from the environment: DATABASE_URL (required by every
 /// command that touches the database), BIND_ADDRESS (default 127.0.0.1:8080),
 /// DB_POOL_SIZE (16), HTTP_WORKERS (one per core), LOG_FORMAT (pretty|json),
-/// RUST_LOG.
+/// RUST_LOG; group commit: POSTING_WORKERS (4), POSTING_MAX_BATCH (256),
+/// POSTING_LINGER_MICROS (0: a batch takes what is waiting, never waits).
 #[derive(Debug, clap::Parser)]
 #[command(name = "wallet-ledger", version)]
 struct Cli {
@@ -118,7 +119,35 @@ fn create_key(store: &PostgresLedgerStore, name: &str, scope: Scope) -> anyhow::
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let store = connect(&config)?;
+    let pipeline = store.clone();
     let state = AppState::new(Arc::new(store));
+    state.metrics.add_source(move |out| {
+        let s = pipeline.pipeline_stats();
+        ledger_http::metrics::counter(
+            out,
+            "wallet_ledger_posting_batches_total",
+            "Batches of postings committed (group commit).",
+            s.batches.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        ledger_http::metrics::counter(
+            out,
+            "wallet_ledger_postings_total",
+            "Postings submitted to the pipeline (stored or refused).",
+            s.postings.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        ledger_http::metrics::counter(
+            out,
+            "wallet_ledger_posting_batches_split_total",
+            "Batches the database failed as a whole, whose postings were retried one by one.",
+            s.split_batches.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        ledger_http::metrics::counter(
+            out,
+            "wallet_ledger_posting_retries_total",
+            "Batches retried after a deadlock or serialization failure (none expected).",
+            s.retries.load(std::sync::atomic::Ordering::Relaxed),
+        );
+    });
     tracing::info!(address = %config.bind_address, "listening; Swagger UI at /docs/");
     let mut server = HttpServer::new(move || {
         App::new()

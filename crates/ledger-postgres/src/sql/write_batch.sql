@@ -22,6 +22,16 @@ c AS (
         AS d(account_id, pd, pc, qd, qc, n)
     WHERE b.account_id = d.account_id AND b.shard = 0
     RETURNING 1),
+-- the same deltas by effective day (the balance checkpoints)
+s AS (
+    INSERT INTO account_day_sums (account_id, day, posted_debits, posted_credits, pending_debits, pending_credits)
+    SELECT * FROM unnest($31::uuid[], $32::date[], $33::numeric[], $34::numeric[], $35::numeric[], $36::numeric[])
+    ON CONFLICT (account_id, day) DO UPDATE SET
+        posted_debits = account_day_sums.posted_debits + EXCLUDED.posted_debits,
+        posted_credits = account_day_sums.posted_credits + EXCLUDED.posted_credits,
+        pending_debits = account_day_sums.pending_debits + EXCLUDED.pending_debits,
+        pending_credits = account_day_sums.pending_credits + EXCLUDED.pending_credits
+    RETURNING 1),
 -- fenced by the claim token (the claims were locked by held_claims.sql)
 i AS (
     UPDATE idempotency_keys k SET response_status = d.status, response_kind = 'transaction', response_body = d.body
@@ -29,4 +39,5 @@ i AS (
     WHERE k.api_key_id = d.api_key_id AND k.key = d.key AND k.claim_token = d.token AND k.response_status IS NULL
     RETURNING 1)
 SELECT (SELECT count(*) FROM t) AS transactions, (SELECT count(*) FROM e) AS entries,
-       (SELECT count(*) FROM c) AS counters, (SELECT count(*) FROM i) AS completions
+       (SELECT count(*) FROM c) AS counters, (SELECT count(*) FROM s) AS days,
+       (SELECT count(*) FROM i) AS completions

@@ -184,18 +184,26 @@ impl AccountStore for PostgresLedgerStore {
         })
     }
 
-    /// Current counters minus the entries effective after `at`, read in one
-    /// snapshot: cheap for recent as-of times (only later entries are read),
-    /// with the covering index `entries_account_effective`.
+    /// Current counters minus what is effective after `at`, read in one
+    /// snapshot: the checkpoints (`account_day_sums`) of the days after `at`'s
+    /// day, and the entries of `at`'s own day after it. Its cost depends on
+    /// the number of days after `at` and the entries of one day, not on the
+    /// length of the history.
     fn counters_as_of(&self, id: AccountId, at: DateTime<Utc>) -> Result<BalanceCounters, LedgerError> {
+        use diesel::dsl::sum;
+        let day = at.date_naive();
+        let day_end = day
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc())
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         let mut pooled = self.conn()?;
         let conn: &mut PgConnection = &mut pooled;
         conn.build_transaction()
             .repeatable_read()
             .read_only()
             .run(|conn| -> Result<BalanceCounters, TxError> {
-                // Starting parallel workers costs more than the usual short
-                // range of later entries.
+                // Starting parallel workers costs more than these short ranges.
                 sql_query("SET LOCAL max_parallel_workers_per_gather = 0").execute(conn)?;
                 let rows = accounts::table
                     .filter(accounts::id.eq(id.0))
@@ -205,25 +213,48 @@ impl AccountStore for PostgresLedgerStore {
                     .pop()
                     .map(|a| a.counters)
                     .unwrap_or_default();
-                // Entries effective after `at`: their sums by direction come from an
-                // index-only range scan (no join: almost every entry is posted);
-                // the few entries of pending or archived transactions are found
-                // through the partial index of non-posted transactions.
+                let (pd, pc, qd, qc): (
+                    Option<BigDecimal>,
+                    Option<BigDecimal>,
+                    Option<BigDecimal>,
+                    Option<BigDecimal>,
+                ) = account_day_sums::table
+                    .filter(account_day_sums::account_id.eq(id.0))
+                    .filter(account_day_sums::day.gt(day))
+                    .select((
+                        sum(account_day_sums::posted_debits),
+                        sum(account_day_sums::posted_credits),
+                        sum(account_day_sums::pending_debits),
+                        sum(account_day_sums::pending_credits),
+                    ))
+                    .first(conn)?;
+                counters.add(&BalanceCounters {
+                    posted_debits: -pd.unwrap_or_default(),
+                    posted_credits: -pc.unwrap_or_default(),
+                    pending_debits: -qd.unwrap_or_default(),
+                    pending_credits: -qc.unwrap_or_default(),
+                });
+                // Entries of `at`'s day after it: their sums by direction come
+                // from an index-only range scan (no join: almost every entry is
+                // posted); the few entries of pending or archived transactions
+                // are found through the partial index of non-posted ones.
                 let all_later: Vec<DirectionSum> = sql_query(
                     "SELECT direction, 'posted' AS status, sum(amount) AS total FROM entries \
-                     WHERE account_id = $1 AND effective_at > $2 GROUP BY direction",
+                     WHERE account_id = $1 AND effective_at > $2 AND effective_at < $3 GROUP BY direction",
                 )
                 .bind::<SqlUuid, _>(id.0)
                 .bind::<Timestamptz, _>(at)
+                .bind::<Timestamptz, _>(day_end)
                 .load(conn)?;
                 let not_posted: Vec<DirectionSum> = sql_query(
                     "SELECT e.direction, t.status, sum(e.amount) AS total \
                      FROM transactions t JOIN entries e ON e.transaction_id = t.id \
-                     WHERE t.status <> 'posted' AND e.account_id = $1 AND e.effective_at > $2 \
+                     WHERE t.status <> 'posted' AND e.account_id = $1 AND e.effective_at > $2 AND e.effective_at < $3 \
                      GROUP BY e.direction, t.status",
                 )
                 .bind::<SqlUuid, _>(id.0)
                 .bind::<Timestamptz, _>(at)
+                .bind::<Timestamptz, _>(day_end)
                 .load(conn)?;
                 // every later entry is removed as if posted, then the non-posted
                 // ones are put back as posted and removed under their own status

@@ -30,8 +30,8 @@ use crate::rows::{
     AccountRow, CategoryRow, EntryRow, GroupRow, IdentityRow, LedgerRow, Totals, TransactionRow, to_transaction,
 };
 use crate::schema::{
-    account_balances, account_groups, account_statements, accounts, categories, category_members, entries, identities,
-    ledgers, transactions,
+    account_balances, account_day_sums, account_groups, account_statements, accounts, categories, category_members,
+    entries, identities, ledgers, transactions,
 };
 use crate::{PgPool, PgPooled};
 
