@@ -29,7 +29,7 @@ CREATE TABLE account_day_sums (
     pending_debits  numeric NOT NULL DEFAULT 0,
     pending_credits numeric NOT NULL DEFAULT 0,
     PRIMARY KEY (account_id, day)
-);
+) WITH (fillfactor = 70); -- room on each page for HOT updates of today's row
 INSERT INTO account_day_sums (account_id, day, posted_debits, posted_credits, pending_debits, pending_credits)
 SELECT e.account_id, (e.effective_at AT TIME ZONE 'UTC')::date,
        coalesce(sum(e.amount) FILTER (WHERE t.status = 'posted' AND e.direction = 'debit'), 0),

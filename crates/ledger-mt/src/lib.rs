@@ -14,11 +14,14 @@
 //! is the ISO 4217 one), with `*_string` copies. MT's `lock_version` is the
 //! account's `version`; entry conditions (`lock_version`, `*_balance_amount`)
 //! are checked atomically with the posting. A partial post posts the given
-//! lines and releases the rest. Statements are kept as generated.
+//! lines and releases the rest. Statements are kept as generated. Each entry
+//! carries the account's version right after its posting
+//! (`ledger_account_lock_version`), so `as_of_lock_version` lists what an
+//! account held at a version.
 //!
-//! Not served: updating accounts or categories, entries' resulting lock
-//! versions (`as_of_lock_version`), transaction versions, ledgerable links,
-//! `archived` at creation — each answers 422 with what to do instead.
+//! Not served: updating accounts or categories, balances as of a lock version,
+//! transaction versions, ledgerable links, `archived` at creation — each
+//! answers 422 with what to do instead.
 
 mod api;
 mod dialect;

@@ -9,6 +9,7 @@ mod error;
 mod journal;
 mod pipeline;
 mod posting;
+mod prepared;
 mod rows;
 pub mod schema;
 mod store;

@@ -60,6 +60,35 @@ pub struct PipelineStats {
     pub retries: AtomicU64,
 }
 
+impl PipelineStats {
+    /// Each counter with a metric name and what it counts.
+    pub fn counters(&self) -> [(&'static str, &'static str, u64); 4] {
+        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        [
+            (
+                "wallet_ledger_posting_batches_total",
+                "Batches of postings committed (group commit).",
+                read(&self.batches),
+            ),
+            (
+                "wallet_ledger_postings_total",
+                "Postings submitted to the pipeline (stored or refused).",
+                read(&self.postings),
+            ),
+            (
+                "wallet_ledger_posting_batches_split_total",
+                "Batches the database failed as a whole, whose postings were retried one by one.",
+                read(&self.split_batches),
+            ),
+            (
+                "wallet_ledger_posting_retries_total",
+                "Batches retried after a deadlock or serialization failure (none expected).",
+                read(&self.retries),
+            ),
+        ]
+    }
+}
+
 struct Job {
     posting: Posting,
     reply: SyncSender<Result<Transaction, LedgerError>>,

@@ -22,10 +22,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use bigdecimal::BigDecimal;
 use chrono::NaiveDate;
+use diesel::RunQueryDsl;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Int4, Jsonb, Nullable, Numeric, Text, Timestamptz, Uuid as SqlUuid};
-use diesel::{RunQueryDsl, sql_query};
 use ledger_domain::access::{IdempotencyMark, StoredBody, transaction_snapshot};
 use ledger_domain::account::BalanceCounters;
 use ledger_domain::posting::{AccountCondition, check_condition, check_limit, counter_deltas};
@@ -33,6 +33,7 @@ use ledger_domain::{AccountId, LedgerError, NormalBalance, Transaction};
 use uuid::Uuid;
 
 use crate::error::{TxError, corrupt};
+use crate::prepared::Prepared;
 use crate::rows::metadata_value;
 
 /// A new transaction to store, with what the write port says about it.
@@ -95,7 +96,7 @@ pub(crate) struct Locked {
 /// Locks the counter rows of `ids` in account order.
 pub(crate) fn lock(conn: &mut PgConnection, ids: &BTreeSet<AccountId>) -> Result<HashMap<AccountId, Locked>, TxError> {
     let ids: Vec<Uuid> = ids.iter().map(|a| a.0).collect();
-    let rows: Vec<LockedRow> = sql_query(include_str!("sql/lock_accounts.sql"))
+    let rows: Vec<LockedRow> = Prepared::new(include_str!("sql/lock_accounts.sql"))
         .bind::<Array<SqlUuid>, _>(&ids)
         .load(conn)?;
     rows.into_iter()
@@ -242,7 +243,7 @@ fn taken_external_ids(conn: &mut PgConnection, postings: &[Posting]) -> Result<H
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
-    let rows: Vec<ExternalIdRow> = sql_query(include_str!("sql/taken_external_ids.sql"))
+    let rows: Vec<ExternalIdRow> = Prepared::new(include_str!("sql/taken_external_ids.sql"))
         .bind::<Array<SqlUuid>, _>(&ledgers)
         .bind::<Array<Text>, _>(&ids)
         .load(conn)?;
@@ -262,7 +263,7 @@ fn held_claims(conn: &mut PgConnection, postings: &[Posting]) -> Result<HashSet<
     if marks.is_empty() {
         return Ok(HashSet::new());
     }
-    let rows: Vec<ClaimRow> = sql_query(include_str!("sql/held_claims.sql"))
+    let rows: Vec<ClaimRow> = Prepared::new(include_str!("sql/held_claims.sql"))
         .bind::<Array<SqlUuid>, _>(marks.iter().map(|m| m.api_key_id).collect::<Vec<_>>())
         .bind::<Array<Text>, _>(marks.iter().map(|m| m.key.clone()).collect::<Vec<_>>())
         .bind::<Array<SqlUuid>, _>(marks.iter().map(|m| m.token).collect::<Vec<_>>())
@@ -397,7 +398,7 @@ impl Writes {
             dqd.push(d.pending_debits.clone());
             dqc.push(d.pending_credits.clone());
         }
-        let written: Written = sql_query(include_str!("sql/write_batch.sql"))
+        let written: Written = Prepared::new(include_str!("sql/write_batch.sql"))
             .bind::<Array<SqlUuid>, _>(&self.t_id)
             .bind::<Array<SqlUuid>, _>(&self.t_ledger)
             .bind::<Array<Text>, _>(&self.t_status)

@@ -122,31 +122,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let pipeline = store.clone();
     let state = AppState::new(Arc::new(store));
     state.metrics.add_source(move |out| {
-        let s = pipeline.pipeline_stats();
-        ledger_http::metrics::counter(
-            out,
-            "wallet_ledger_posting_batches_total",
-            "Batches of postings committed (group commit).",
-            s.batches.load(std::sync::atomic::Ordering::Relaxed),
-        );
-        ledger_http::metrics::counter(
-            out,
-            "wallet_ledger_postings_total",
-            "Postings submitted to the pipeline (stored or refused).",
-            s.postings.load(std::sync::atomic::Ordering::Relaxed),
-        );
-        ledger_http::metrics::counter(
-            out,
-            "wallet_ledger_posting_batches_split_total",
-            "Batches the database failed as a whole, whose postings were retried one by one.",
-            s.split_batches.load(std::sync::atomic::Ordering::Relaxed),
-        );
-        ledger_http::metrics::counter(
-            out,
-            "wallet_ledger_posting_retries_total",
-            "Batches retried after a deadlock or serialization failure (none expected).",
-            s.retries.load(std::sync::atomic::Ordering::Relaxed),
-        );
+        for (name, help, value) in pipeline.pipeline_stats().counters() {
+            ledger_http::metrics::counter(out, name, help, value);
+        }
     });
     tracing::info!(address = %config.bind_address, "listening; Swagger UI at /docs/");
     let mut server = HttpServer::new(move || {
