@@ -10,3 +10,4 @@ mod findings;
 mod flows;
 mod helpers;
 mod idempotency;
+mod outage;

@@ -394,7 +394,9 @@ impl From<LedgerError> for ApiError {
             LedgerError::ConditionFailed { .. } => P::ConditionFailed,
             LedgerError::Conflict(_) => P::Conflict,
             LedgerError::Unavailable(_) => {
-                tracing::warn!(error = %e, "storage unavailable");
+                // the outage itself is logged once by the store adapter; each
+                // 503 is counted by the request metrics
+                tracing::debug!(error = %e, "storage unavailable");
                 return Self::new(P::Unavailable, "the database is unavailable; retry later");
             }
             LedgerError::Unknown(cause) => {

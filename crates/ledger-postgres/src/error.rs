@@ -60,8 +60,31 @@ pub(crate) fn from_diesel(e: DieselError) -> LedgerError {
         DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
             LedgerError::Unavailable("concurrent update; retry".to_owned())
         }
+        DieselError::DatabaseError(_, info) if connection_lost(info.message()) => {
+            LedgerError::Unavailable("the database connection was lost".to_owned())
+        }
+        DieselError::BrokenTransactionManager => {
+            LedgerError::Unavailable("the database connection was lost".to_owned())
+        }
         _ => LedgerError::Unknown(anyhow::Error::new(e)),
     }
+}
+
+/// A server that went away mid-session: a terminated backend (`57P01`), a
+/// shut-down server, a dropped socket. libpq reports these as text only.
+fn connection_lost(message: &str) -> bool {
+    [
+        "terminating connection",
+        "server closed the connection",
+        "connection to server",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 /// The second value of a unique violation's detail, `Key (ledger_id, code)=(…, cash:USD) already exists.`

@@ -7,6 +7,7 @@
 mod access;
 mod error;
 mod journal;
+pub mod outage;
 mod pipeline;
 mod posting;
 mod prepared;
@@ -49,21 +50,37 @@ struct SessionSettings;
 impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         use diesel::connection::SimpleConnection;
+        outage::reached();
         conn.batch_execute("SET jit = off; SET plan_cache_mode = force_generic_plan")
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
+/// How long a request waits for a database connection before it is answered
+/// 503: short, so that a client or load balancer learns of an outage at once
+/// (a request that waited r2d2's default 30 s, or the 10 s this had, holds its
+/// caller that long for the same answer).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long a readiness probe waits for a connection.
+pub const PING_TIMEOUT: Duration = Duration::from_millis(250);
+
 /// Builds a connection pool. Fails fast (with `Unavailable`) when the database
 /// cannot be reached.
 pub fn connect(url: &str, max_size: u32) -> Result<PgPool, LedgerError> {
+    connect_with(url, max_size, CONNECT_TIMEOUT)
+}
+
+/// [`connect`] with another wait for a connection.
+pub fn connect_with(url: &str, max_size: u32, timeout: Duration) -> Result<PgPool, LedgerError> {
     Pool::builder()
         .max_size(max_size.max(1))
         // A broken connection surfaces as an error on use (mapped to 503);
         // testing every checkout would cost a round trip per query.
         .test_on_check_out(false)
         .connection_customizer(Box::new(SessionSettings))
-        .connection_timeout(Duration::from_secs(10))
+        .error_handler(Box::new(outage::PoolErrors))
+        .connection_timeout(timeout.max(Duration::from_millis(10)))
         .build(ConnectionManager::<PgConnection>::new(url))
         .map_err(|e| LedgerError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))
 }

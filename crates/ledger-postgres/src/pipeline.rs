@@ -40,9 +40,12 @@ pub struct PipelineConfig {
 }
 
 impl Default for PipelineConfig {
+    /// One worker per core: PostgreSQL is the bottleneck, and fewer workers
+    /// make larger batches (measured on 2 cores: 2 workers carry 1.5× the
+    /// transfers of 4 at 64 clients).
     fn default() -> Self {
         Self {
-            workers: 4,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
             max_batch: 256,
             linger: Duration::ZERO,
         }

@@ -147,6 +147,14 @@ impl TestDatabase {
         .unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// Lets connections in again after [`Self::cut_off`].
+    pub fn restore(&self) {
+        let mut conn = admin(&self.server);
+        sql_query(format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true", self.name))
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     pub fn store(&self, pool_size: u32) -> PostgresLedgerStore {
         PostgresLedgerStore::new(self.pool(pool_size))
     }

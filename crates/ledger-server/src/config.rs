@@ -32,11 +32,14 @@ pub struct Config {
     pub bind_address: String,
     /// `DB_POOL_SIZE`, default 16
     pub pool_size: u32,
+    /// `DB_CONNECT_TIMEOUT_MS`, default 1000: how long a request waits for a
+    /// database connection before its 503
+    pub connect_timeout: std::time::Duration,
     /// `HTTP_WORKERS`, default: one per core
     pub workers: Option<usize>,
     /// `LOG_FORMAT`: `json` or `pretty` (default)
     pub log_format: LogFormat,
-    /// `POSTING_WORKERS` (4), `POSTING_MAX_BATCH` (256), `POSTING_LINGER_MICROS` (0):
+    /// `POSTING_WORKERS` (one per core), `POSTING_MAX_BATCH` (256), `POSTING_LINGER_MICROS` (0):
     /// how postings are grouped into batches (group commit)
     pub pipeline: ledger_postgres::PipelineConfig,
 }
@@ -79,7 +82,15 @@ impl Config {
             .clamp(1, 4096),
             linger: std::time::Duration::from_micros(number("POSTING_LINGER_MICROS", 0)?.min(100_000)),
         };
+        let connect_timeout = std::time::Duration::from_millis(
+            number(
+                "DB_CONNECT_TIMEOUT_MS",
+                u64::try_from(ledger_postgres::CONNECT_TIMEOUT.as_millis()).unwrap_or(1000),
+            )?
+            .clamp(10, 60_000),
+        );
         Ok(Self {
+            connect_timeout,
             pipeline,
             database_url: Secret(database_url),
             bind_address: var("BIND_ADDRESS").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),

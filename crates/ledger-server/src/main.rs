@@ -30,7 +30,7 @@ fn init_telemetry(format: LogFormat) {
 }
 
 fn connect(config: &Config) -> anyhow::Result<PostgresLedgerStore> {
-    let pool = ledger_postgres::connect(config.database_url.expose(), config.pool_size)?;
+    let pool = ledger_postgres::connect_with(config.database_url.expose(), config.pool_size, config.connect_timeout)?;
     let mut conn = pool.get().context("cannot get a database connection")?;
     let applied = ledger_postgres::run_migrations(&mut conn)?;
     if !applied.is_empty() {
@@ -43,8 +43,8 @@ fn connect(config: &Config) -> anyhow::Result<PostgresLedgerStore> {
 ///
 /// Configuration comes from the environment: DATABASE_URL (required by every
 /// command that touches the database), BIND_ADDRESS (default 127.0.0.1:8080),
-/// DB_POOL_SIZE (16), HTTP_WORKERS (one per core), LOG_FORMAT (pretty|json),
-/// RUST_LOG; group commit: POSTING_WORKERS (4), POSTING_MAX_BATCH (256),
+/// DB_POOL_SIZE (16), DB_CONNECT_TIMEOUT_MS (1000), HTTP_WORKERS (one per core), LOG_FORMAT (pretty|json),
+/// RUST_LOG; group commit: POSTING_WORKERS (one per core), POSTING_MAX_BATCH (256),
 /// POSTING_LINGER_MICROS (0: a batch takes what is waiting, never waits).
 #[derive(Debug, clap::Parser)]
 #[command(name = "wallet-ledger", version)]
@@ -122,7 +122,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let pipeline = store.clone();
     let state = AppState::new(Arc::new(store));
     state.metrics.add_source(move |out| {
-        for (name, help, value) in pipeline.pipeline_stats().counters() {
+        let counters = pipeline.pipeline_stats().counters();
+        for (name, help, value) in counters.into_iter().chain(ledger_postgres::outage::counters()) {
             ledger_http::metrics::counter(out, name, help, value);
         }
     });

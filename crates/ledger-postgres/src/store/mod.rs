@@ -310,8 +310,9 @@ struct IdRow {
 }
 
 impl LedgerStore for PostgresLedgerStore {
+    /// Answers within [`crate::PING_TIMEOUT`] plus a round trip, database up or not.
     fn ping(&self) -> Result<(), LedgerError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.pool.get_timeout(crate::PING_TIMEOUT).map_err(pool_error)?;
         sql_query("SELECT 1").execute(&mut conn).map_err(from_diesel)?;
         Ok(())
     }
