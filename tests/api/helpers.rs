@@ -39,6 +39,11 @@ impl Reply {
 
 /// Starts the server on a free port against a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|state| state).await
+}
+
+/// [`spawn_app`] with the shared state adjusted (e.g. a rate limit).
+pub async fn spawn_app_with(adjust: impl FnOnce(AppState) -> AppState) -> TestApp {
     let db = TestDatabase::create();
     let store = db.store(10);
     let now = ledger_domain::ports::truncate_to_micros(chrono::Utc::now());
@@ -48,7 +53,7 @@ pub async fn spawn_app() -> TestApp {
         store.insert_api_key(&key).unwrap();
         keys.push(secret);
     }
-    let state = AppState::new(Arc::new(store));
+    let state = adjust(AppState::new(Arc::new(store)));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(ledger_http::metrics::record))

@@ -10,4 +10,5 @@ mod findings;
 mod flows;
 mod helpers;
 mod idempotency;
+mod limits;
 mod outage;

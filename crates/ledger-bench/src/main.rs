@@ -312,7 +312,7 @@ async fn bench() -> anyhow::Result<()> {
         rows,
         latencies,
         targets,
-        invariants: "held (trial balance zero, no account below its limit, stored postings = 2xx responses, counters = sums of entries)".into(),
+        invariants: "held (trial balance zero, no account below its limit, stored postings = 2xx responses, counters = sums of entries and of the checkpoints)".into(),
     };
     let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
     std::fs::write(

@@ -179,7 +179,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/openapi.json").route(ledger_http::dialect::serve_document(openapi_json)))
             .service(
                 web::scope("")
-                    .wrap(from_fn(authenticate::<Blnk>))
+                    .wrap(from_fn(authenticate::<Blnk, _>))
                     .service(
                         web::resource("/ledgers")
                             .route(web::post().to(create_ledger))

@@ -48,6 +48,7 @@ fn code(e: &ApiError) -> (StatusCode, &'static str) {
         P::IdempotencyKeyReused => (s(422), "GEN_IDEMPOTENCY_KEY_REUSED"),
         P::Internal => (s(500), "GEN_INTERNAL_ERROR"),
         P::Unavailable => (s(503), "GEN_SERVICE_UNAVAILABLE"),
+        P::RateLimited => (s(429), "GEN_RATE_LIMITED"),
     }
 }
 

@@ -80,8 +80,8 @@ fn route_problems(operation_id: &str) -> &'static [ProblemType] {
 }
 
 /// Every error response shows examples of exactly the problem types that
-/// route answers with that status; every `/v1` route documents 500 and 503,
-/// and every route with a body 415.
+/// route answers with that status; every `/v1` route documents 500 and 503
+/// (and 429 if it needs a key), and every route with a body 415.
 struct ErrorResponses;
 
 fn problem_response(description: &str, kinds: &[ProblemType]) -> Response {
@@ -119,6 +119,17 @@ fn document_errors(path: &str, op: &mut Operation) {
                     .build(),
             )
         });
+        if op.security.is_some() {
+            responses.entry("429".to_owned()).or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(
+                            "This API key sent more requests than its rate limit allows; `Retry-After` says in how many seconds to retry",
+                        )
+                        .build(),
+                )
+            });
+        }
     }
     if op.request_body.is_some() {
         responses.entry("415".to_owned()).or_insert_with(|| {
@@ -147,7 +158,22 @@ fn document_errors(path: &str, op: &mut Operation) {
                 }
             })
             .collect();
+        let headers = std::mem::take(&mut r.headers);
         *r = problem_response(&r.description, &kinds);
+        r.headers = headers;
+        if code == 429 {
+            r.headers.insert(
+                "Retry-After".to_owned(),
+                RefOr::T(
+                    utoipa::openapi::header::HeaderBuilder::new()
+                        .schema(Some(
+                            utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Integer),
+                        ))
+                        .description(Some("Seconds to wait before retrying"))
+                        .build(),
+                ),
+            );
+        }
     }
 }
 

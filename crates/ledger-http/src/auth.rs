@@ -11,7 +11,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, web};
+use actix_web::{HttpMessage, ResponseError, web};
 use chrono::{DateTime, Utc};
 use ledger_domain::access::{ApiKey, Scope};
 use rand::RngCore;
@@ -76,6 +76,56 @@ impl KeyCache {
     }
 }
 
+/// Per-key request rate limit: a generic cell rate algorithm (a token bucket
+/// in one timestamp per key, integer nanoseconds). `per_second = 0` is off.
+#[derive(Default)]
+pub struct RateLimiter {
+    /// Time between two requests at the sustained rate (`None`: no limit).
+    interval: Option<Duration>,
+    /// How far ahead of now a key's next slot may run: the burst.
+    tolerance: Duration,
+    next: Mutex<HashMap<Uuid, Instant>>,
+}
+
+impl RateLimiter {
+    /// `per_second` requests a second sustained, `burst` at once (≥ 1).
+    pub fn new(per_second: u32, burst: u32) -> Self {
+        if per_second == 0 {
+            return Self::default();
+        }
+        let interval = Duration::from_secs(1) / per_second;
+        Self {
+            interval: Some(interval),
+            tolerance: interval * burst.max(1).saturating_sub(1),
+            next: Mutex::default(),
+        }
+    }
+
+    /// `(per_second, burst)`, if limited.
+    pub fn limits(&self) -> Option<(u64, u64)> {
+        let interval = self.interval?;
+        let per_second = u64::try_from(Duration::from_secs(1).as_nanos() / interval.as_nanos().max(1)).unwrap_or(0);
+        let burst = u64::try_from(self.tolerance.as_nanos() / interval.as_nanos().max(1)).unwrap_or(0) + 1;
+        Some((per_second, burst))
+    }
+
+    /// Takes a slot for `key` at `now`; `Err(wait)` when it has none left.
+    pub fn check(&self, key: Uuid, now: Instant) -> Result<(), Duration> {
+        let Some(interval) = self.interval else { return Ok(()) };
+        let Ok(mut next) = self.next.lock() else { return Ok(()) };
+        if next.len() > 100_000 {
+            next.retain(|_, at| *at > now);
+        }
+        let at = next.get(&key).copied().filter(|at| *at > now).unwrap_or(now);
+        let ahead = at.duration_since(now);
+        if ahead > self.tolerance {
+            return Err(ahead - self.tolerance);
+        }
+        next.insert(key, at + interval);
+        Ok(())
+    }
+}
+
 /// The scope a native request needs (see [`scope_for`]).
 pub fn required_scope(method: &Method, path: &str) -> Scope {
     scope_for(method, path, "/v1/ledgers")
@@ -108,10 +158,10 @@ async fn lookup(state: &AppState, secret: &str) -> Result<ApiKey, ApiError> {
 
 /// Middleware for a dialect's routes: the key where dialect `D` sends it,
 /// then the scope check; refusals in `D`'s error shape.
-pub async fn authenticate<D: Dialect>(
+pub async fn authenticate<D: Dialect, B: MessageBody + 'static>(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<B>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
     let fail = |e: ApiError| -> actix_web::Error { DialectError::<D>::new(e).into() };
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -132,8 +182,25 @@ pub async fn authenticate<D: Dialect>(
             needed.as_str()
         ))));
     }
+    if let Err(wait) = state.limiter.check(key.id, Instant::now()) {
+        let (per_second, burst) = state.limiter.limits().unwrap_or_default();
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let error = ApiError::new(
+            crate::error::ProblemType::RateLimited,
+            format!(
+                "this API key may send {per_second} requests a second (bursts of {burst}); retry after {seconds} s"
+            ),
+        );
+        let mut response = DialectError::<D>::new(error).error_response();
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&seconds.to_string()) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, value);
+        }
+        return Ok(req.into_response(response).map_into_right_body());
+    }
     req.extensions_mut().insert(Caller(key));
-    next.call(req).await
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
 #[cfg(test)]

@@ -43,12 +43,13 @@ pub enum ProblemType {
     NotAWallet,
     ConditionFailed,
     IdempotencyKeyReused,
+    RateLimited,
     Internal,
     Unavailable,
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 23] = [
+    pub const ALL: [ProblemType; 24] = [
         Self::MalformedRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -70,6 +71,7 @@ impl ProblemType {
         Self::NotAWallet,
         Self::ConditionFailed,
         Self::IdempotencyKeyReused,
+        Self::RateLimited,
         Self::Internal,
         Self::Unavailable,
     ];
@@ -197,6 +199,12 @@ impl ProblemType {
                 422,
                 "Idempotency key reused",
                 "this Idempotency-Key was used with a different request",
+            ),
+            Self::RateLimited => (
+                "rate_limited",
+                429,
+                "Too many requests",
+                "this API key may send 100 requests a second (bursts of 200); retry after the `Retry-After` seconds",
             ),
             Self::Internal => (
                 "internal",

@@ -71,7 +71,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(swagger)
             .service(
                 web::scope("/v1")
-                    .wrap(from_fn(auth::authenticate::<dialect::Native>))
+                    .wrap(from_fn(auth::authenticate::<dialect::Native, _>))
                     .service(
                         resource("/ledgers", "GET, POST")
                             .route(web::get().to(ledgers::list))

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ledger_domain::LedgerService;
 use ledger_domain::ports::{FullStore, SystemClock, UuidV7Generator};
 
-use crate::auth::KeyCache;
+use crate::auth::{KeyCache, RateLimiter};
 use crate::metrics::Metrics;
 
 /// Any adapter implementing every port, chosen by the composition root.
@@ -18,6 +18,8 @@ pub struct AppState {
     pub store: Store,
     pub keys: Arc<KeyCache>,
     pub metrics: Arc<Metrics>,
+    /// Per-key request rate (off unless configured).
+    pub limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -27,6 +29,13 @@ impl AppState {
             store,
             keys: Arc::new(KeyCache::default()),
             metrics: Arc::new(Metrics::default()),
+            limiter: Arc::new(RateLimiter::default()),
         }
+    }
+
+    /// Limits every API key to `per_second` requests a second, `burst` at once.
+    pub fn with_rate_limit(mut self, per_second: u32, burst: u32) -> Self {
+        self.limiter = Arc::new(RateLimiter::new(per_second, burst));
+        self
     }
 }

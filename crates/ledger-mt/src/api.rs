@@ -239,7 +239,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/mt/openapi.json").route(ledger_http::dialect::serve_document(openapi_json)));
     cfg.service(
         web::scope("/mt/api")
-            .wrap(from_fn(authenticate::<Mt>))
+            .wrap(from_fn(authenticate::<Mt, _>))
             .service(
                 web::resource("/ledgers")
                     .route(web::post().to(create_ledger))

@@ -52,6 +52,7 @@ impl Dialect for Mt {
             P::AlreadyReversed | P::InvalidTransition => (422, "invalid_state"),
             P::CurrencyMismatch | P::NotAWallet => (422, "parameter_invalid"),
             P::IdempotencyKeyReused => (422, "idempotency_key_reused"),
+            P::RateLimited => (429, "rate_limit_exceeded"),
             P::Internal => (500, "internal_server_error"),
             P::Unavailable => (503, "service_unavailable"),
         };

@@ -42,6 +42,9 @@ pub struct Config {
     /// `POSTING_WORKERS` (one per core), `POSTING_MAX_BATCH` (256), `POSTING_LINGER_MICROS` (0):
     /// how postings are grouped into batches (group commit)
     pub pipeline: ledger_postgres::PipelineConfig,
+    /// `RATE_LIMIT_PER_SECOND` (0: off) and `RATE_LIMIT_BURST` (twice the
+    /// rate): requests per API key, answered 429 with `Retry-After` beyond
+    pub rate_limit: (u32, u32),
 }
 
 impl Config {
@@ -89,7 +92,10 @@ impl Config {
             )?
             .clamp(10, 60_000),
         );
+        let per_second = u32::try_from(number("RATE_LIMIT_PER_SECOND", 0)?.min(1_000_000))?;
+        let burst = u32::try_from(number("RATE_LIMIT_BURST", u64::from(per_second) * 2)?.min(10_000_000))?;
         Ok(Self {
+            rate_limit: (per_second, burst),
             connect_timeout,
             pipeline,
             database_url: Secret(database_url),

@@ -45,7 +45,8 @@ fn connect(config: &Config) -> anyhow::Result<PostgresLedgerStore> {
 /// command that touches the database), BIND_ADDRESS (default 127.0.0.1:8080),
 /// DB_POOL_SIZE (16), DB_CONNECT_TIMEOUT_MS (1000), HTTP_WORKERS (one per core), LOG_FORMAT (pretty|json),
 /// RUST_LOG; group commit: POSTING_WORKERS (one per core), POSTING_MAX_BATCH (256),
-/// POSTING_LINGER_MICROS (0: a batch takes what is waiting, never waits).
+/// POSTING_LINGER_MICROS (0: a batch takes what is waiting, never waits);
+/// RATE_LIMIT_PER_SECOND per API key (0: off), RATE_LIMIT_BURST (twice it).
 #[derive(Debug, clap::Parser)]
 #[command(name = "wallet-ledger", version)]
 struct Cli {
@@ -120,7 +121,8 @@ fn create_key(store: &PostgresLedgerStore, name: &str, scope: Scope) -> anyhow::
 async fn serve(config: Config) -> anyhow::Result<()> {
     let store = connect(&config)?;
     let pipeline = store.clone();
-    let state = AppState::new(Arc::new(store));
+    let (per_second, burst) = config.rate_limit;
+    let state = AppState::new(Arc::new(store)).with_rate_limit(per_second, burst);
     state.metrics.add_source(move |out| {
         let counters = pipeline.pipeline_stats().counters();
         for (name, help, value) in counters.into_iter().chain(ledger_postgres::outage::counters()) {

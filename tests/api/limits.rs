@@ -1,0 +1,67 @@
+//! Per-key rate limiting: beyond its burst a key is answered 429 in its
+//! dialect's shape with `Retry-After`, writes nothing, and other keys are not
+//! affected; after the wait the key is served again.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::spawn_app_with;
+
+#[actix_web::test]
+async fn a_key_over_its_rate_gets_429_with_retry_after_and_other_keys_go_on() {
+    // 2 a second, bursts of 3
+    let app = spawn_app_with(|state| state.with_rate_limit(2, 3)).await;
+    let ledger = app.ledger().await; // admin key: 1 of its 3
+    let wallet = app.wallet(&ledger, "w").await; // 2 of 3
+    app.deposit(&ledger, &wallet, "5.00").await; // 3 of 3
+    let deposit = json!({"ledger_id": ledger, "wallet_id": wallet, "amount": "1.00", "currency": "USD"});
+    let r = app.post("/v1/deposits", deposit.clone()).await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.content_type, "application/problem+json");
+    assert_eq!(r.problem_type(), "rate_limited");
+    let wait: u64 = r.headers.get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&wait), "Retry-After {wait}");
+
+    // the other keys have their own budget; the refused deposit wrote nothing
+    assert_eq!(app.balance(&wallet, "posted").await, "5.00");
+    // the Modern Treasury dialect answers in its own shape
+    let mt = app
+        .send(
+            "GET",
+            "/mt/api/ledgers",
+            None,
+            &[("Authorization", &basic(&app.admin_key))],
+            None,
+        )
+        .await;
+    assert_eq!(mt.status, 429, "{}", mt.body);
+    assert_eq!(mt.body["errors"]["code"], "rate_limit_exceeded", "{}", mt.body);
+    assert!(mt.headers.get("retry-after").is_some());
+
+    actix_web::rt::time::sleep(Duration::from_secs(wait)).await;
+    let r = app.post("/v1/deposits", deposit).await;
+    assert_eq!(r.status, 201, "served again after Retry-After: {}", r.body);
+    assert_eq!(app.balance(&wallet, "posted").await, "6.00");
+}
+
+/// `Authorization: Basic` for `org:<key>` (standard base64, written out here).
+fn basic(key: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = format!("org:{key}").into_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[usize::try_from((n >> (18 - 6 * i)) & 63).unwrap()]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    format!("Basic {out}")
+}
