@@ -45,12 +45,12 @@ const MIGRATION_LOCK_KEY: i64 = 0x5741_4c4c_4554; // "WALLET"
 ///   statement, more than running it). Queries whose plan depends on their
 ///   values are not prepared (`sql_query`) and are planned with them.
 #[derive(Debug)]
-struct SessionSettings;
+struct SessionSettings(std::sync::Arc<outage::Outage>);
 
 impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         use diesel::connection::SimpleConnection;
-        outage::reached();
+        self.0.reached();
         conn.batch_execute("SET jit = off; SET plan_cache_mode = force_generic_plan")
             .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -73,13 +73,24 @@ pub fn connect(url: &str, max_size: u32) -> Result<PgPool, LedgerError> {
 
 /// [`connect`] with another wait for a connection.
 pub fn connect_with(url: &str, max_size: u32, timeout: Duration) -> Result<PgPool, LedgerError> {
+    connect_observed(url, max_size, timeout, std::sync::Arc::default())
+}
+
+/// [`connect_with`], reporting the database's availability to `outage`
+/// (one log line per outage, counts for `/metrics`).
+pub fn connect_observed(
+    url: &str,
+    max_size: u32,
+    timeout: Duration,
+    outage: std::sync::Arc<outage::Outage>,
+) -> Result<PgPool, LedgerError> {
     Pool::builder()
         .max_size(max_size.max(1))
         // A broken connection surfaces as an error on use (mapped to 503);
         // testing every checkout would cost a round trip per query.
         .test_on_check_out(false)
-        .connection_customizer(Box::new(SessionSettings))
-        .error_handler(Box::new(outage::PoolErrors))
+        .connection_customizer(Box::new(SessionSettings(outage.clone())))
+        .error_handler(Box::new(outage::PoolErrors(outage)))
         .connection_timeout(timeout.max(Duration::from_millis(10)))
         .build(ConnectionManager::<PgConnection>::new(url))
         .map_err(|e| LedgerError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))

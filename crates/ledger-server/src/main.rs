@@ -30,7 +30,20 @@ fn init_telemetry(format: LogFormat) {
 }
 
 fn connect(config: &Config) -> anyhow::Result<PostgresLedgerStore> {
-    let pool = ledger_postgres::connect_with(config.database_url.expose(), config.pool_size, config.connect_timeout)?;
+    connect_observed(config, Arc::default())
+}
+
+/// [`connect`], with the pool reporting outages to `outage`.
+fn connect_observed(
+    config: &Config,
+    outage: Arc<ledger_postgres::outage::Outage>,
+) -> anyhow::Result<PostgresLedgerStore> {
+    let pool = ledger_postgres::connect_observed(
+        config.database_url.expose(),
+        config.pool_size,
+        config.connect_timeout,
+        outage,
+    )?;
     let mut conn = pool.get().context("cannot get a database connection")?;
     let applied = ledger_postgres::run_migrations(&mut conn)?;
     if !applied.is_empty() {
@@ -119,13 +132,14 @@ fn create_key(store: &PostgresLedgerStore, name: &str, scope: Scope) -> anyhow::
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let store = connect(&config)?;
+    let outage = Arc::new(ledger_postgres::outage::Outage::default());
+    let store = connect_observed(&config, outage.clone())?;
     let pipeline = store.clone();
     let (per_second, burst) = config.rate_limit;
     let state = AppState::new(Arc::new(store)).with_rate_limit(per_second, burst);
     state.metrics.add_source(move |out| {
         let counters = pipeline.pipeline_stats().counters();
-        for (name, help, value) in counters.into_iter().chain(ledger_postgres::outage::counters()) {
+        for (name, help, value) in counters.into_iter().chain(outage.counters()) {
             ledger_http::metrics::counter(out, name, help, value);
         }
     });
