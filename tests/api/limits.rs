@@ -65,3 +65,33 @@ fn basic(key: &str) -> String {
     }
     format!("Basic {out}")
 }
+
+/// A key revoked in the database (as another process would) is refused by
+/// this process within the key cache's second, though it was just in use.
+#[actix_web::test]
+async fn a_revoked_key_is_refused_within_a_second_though_it_was_cached() {
+    let app = spawn_app_with(|state| state).await;
+    let ledger = app.ledger().await;
+    let wallet = app.wallet(&ledger, "w").await;
+    let deposit = json!({"ledger_id": ledger, "wallet_id": wallet, "amount": "1.00", "currency": "USD"});
+    let with_write_key = || {
+        app.send(
+            "POST",
+            "/v1/deposits",
+            Some(&app.write_key),
+            &[],
+            Some(deposit.to_string().into_bytes()),
+        )
+    };
+    assert_eq!(with_write_key().await.status, 201); // the key is cached now
+    assert_eq!(
+        app.db
+            .execute("UPDATE api_keys SET revoked_at = now() WHERE scope = 'write'"),
+        1
+    );
+    actix_web::rt::time::sleep(ledger_http::auth::CACHE_TTL + Duration::from_millis(100)).await;
+    let r = with_write_key().await;
+    assert_eq!((r.status, r.problem_type()), (401, "unauthorized"), "{}", r.body);
+    assert!(r.body["detail"].as_str().unwrap().contains("revoked"), "{}", r.body);
+    assert_eq!(app.balance(&wallet, "posted").await, "1.00");
+}

@@ -50,13 +50,15 @@ pub fn new_api_key(name: &str, scope: Scope, now: DateTime<Utc>) -> (String, Api
 }
 
 /// Recently seen keys, so a request does not cost a database round trip for
-/// its key. Entries expire after a minute (revocations take effect by then).
+/// its key. Entries expire after a second: a key revoked in the database (by
+/// any process) is refused by every process within a second, and a busy key
+/// costs one lookup a second, not one per request.
 #[derive(Default)]
 pub struct KeyCache {
     keys: Mutex<HashMap<String, (ApiKey, Instant)>>,
 }
 
-const CACHE_TTL: Duration = Duration::from_secs(60);
+pub const CACHE_TTL: Duration = Duration::from_secs(1);
 
 impl KeyCache {
     fn get(&self, hash: &str) -> Option<ApiKey> {

@@ -147,6 +147,15 @@ impl TestDatabase {
         .unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// Runs `statement` on this database directly, as another process or an
+    /// operator would; returns the rows it affected.
+    pub fn execute(&self, statement: &str) -> usize {
+        let mut conn = self.pool(1).get().unwrap_or_else(|e| panic!("{e}"));
+        sql_query(statement)
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// Lets connections in again after [`Self::cut_off`].
     pub fn restore(&self) {
         let mut conn = admin(&self.server);
