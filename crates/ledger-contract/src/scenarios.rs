@@ -1584,7 +1584,7 @@ pub fn postings_with_conditions_land_only_when_they_hold<F: StoreFactory>(f: &F)
     let l = ledger(&svc);
     let w = wallet(&svc, &l, "w");
     deposit(&svc, &l, w.id, "100.00");
-    let cash = cash_of(&svc, &l); // a house account: its version spans its shards
+    let cash = cash_of(&svc, &l); // a house account
     let draft = |amount: &str, conditions: Vec<(AccountId, AccountCondition)>| TransactionDraft {
         entries: vec![
             EntryDraft {

@@ -240,7 +240,8 @@ pub(crate) fn with_counters(account: Account, totals: Option<Totals>) -> Account
     }
 }
 
-/// Sums of an account's counter shards, and the sum of their versions.
+/// An account's counters and version, summed over its counter rows (one per
+/// account since the group-commit migration).
 pub(crate) type Totals = (BalanceCounters, i64);
 
 /// Read side only: postings are written by [`crate::fast`].

@@ -178,7 +178,8 @@ impl PostgresLedgerStore {
         Ok(())
     }
 
-    /// Sums of the counter shards of `ids` (a static query, kept prepared).
+    /// The counters of `ids`, summed over their rows (one per account since the
+    /// group-commit migration; a static query, kept prepared).
     fn totals(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, Totals>, TxError> {
         use diesel::dsl::sum;
         type Sums = (
