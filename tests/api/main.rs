@@ -10,5 +10,6 @@ mod findings;
 mod flows;
 mod helpers;
 mod idempotency;
+mod keys;
 mod limits;
 mod outage;

@@ -74,7 +74,11 @@ category = post(
 )["id"]
 post(f"/v1/categories/{category}/members", {"type": "account", "id": wallets[0]})
 
+# spare API keys for revokeApiKey to revoke (never the key this run uses)
+revocable = [post("/v1/api-keys", {"name": f"spare {i}", "scope": "read"})["id"] for i in range(10)]
+
 dictionaries = {
+    "revocable": revocable,
     "ledger": [ledger],
     "identity": [identity],
     "wallet": wallets,
@@ -131,6 +135,7 @@ for operation_ids, params in [
     (["getCategory"], {"path.id": ("category", 0.8)}),
     (["addCategoryMember"], {"path.id": ("category", 0.8), "body.id": ("account", 0.8)}),
     (["getTransaction"], {"path.id": ("transaction", 0.8)}),
+    (["revokeApiKey"], {"path.id": ("revocable", 0.9)}),
     (["postTransaction"], {"path.id": ("to_post", 0.9)}),
     (["archiveTransaction"], {"path.id": ("to_archive", 0.9)}),
     (["reverseTransaction"], {"path.id": ("posted", 0.9)}),

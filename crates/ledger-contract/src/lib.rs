@@ -172,7 +172,7 @@ macro_rules! contract_tests {
             pending_metadata_changes_and_category_members_come_and_go,
             a_ledger_is_renamed_and_retagged,
             statements_are_kept_as_generated,
-            api_keys_are_found_by_hash_only
+            api_keys_are_found_by_hash_listed_and_revoked_once
         );
     };
     (@each $factory:expr; $($name:ident),* $(,)?) => {

@@ -1045,7 +1045,7 @@ where
     assert_eq!(posted(&svc, w.id), "11.00");
 }
 
-pub fn api_keys_are_found_by_hash_only<F: StoreFactory>(f: &F)
+pub fn api_keys_are_found_by_hash_listed_and_revoked_once<F: StoreFactory>(f: &F)
 where
     F::Store: ledger_domain::access::ApiKeyStore,
 {
@@ -1054,9 +1054,42 @@ where
     let before = store.count_api_keys().unwrap();
     let key = test_key();
     store.insert_api_key(&key).unwrap();
-    assert_eq!(store.find_api_key(&key.key_hash).unwrap(), Some(key));
+    assert_eq!(store.find_api_key(&key.key_hash).unwrap(), Some(key.clone()));
     assert_eq!(store.find_api_key("nope").unwrap(), None);
     assert_eq!(store.count_api_keys().unwrap(), before + 1);
+
+    // listed in id order, in pages; revoked once (the first time stays)
+    let second = test_key();
+    store.insert_api_key(&second).unwrap();
+    let all = store
+        .list_api_keys(&ledger_domain::ports::PageRequest {
+            limit: 1000,
+            after: None,
+        })
+        .unwrap();
+    let ids: Vec<_> = all.iter().map(|k| k.id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    assert!(all.contains(&key) && all.contains(&second));
+    let after_first = store
+        .list_api_keys(&ledger_domain::ports::PageRequest {
+            limit: 1,
+            after: Some(key.id),
+        })
+        .unwrap();
+    assert_eq!(after_first, vec![second.clone()]);
+    let at = ledger_domain::ports::truncate_to_micros(Utc::now());
+    let revoked = store.revoke_api_key(key.id, at).unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(at));
+    let again = store
+        .revoke_api_key(key.id, at + Duration::seconds(5))
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.revoked_at, Some(at), "the first revocation's time stays");
+    assert_eq!(store.find_api_key(&key.key_hash).unwrap(), Some(revoked));
+    assert_eq!(store.find_api_key(&second.key_hash).unwrap(), Some(second));
+    assert_eq!(store.revoke_api_key(uuid::Uuid::now_v7(), at).unwrap(), None);
 }
 
 fn test_key() -> ledger_domain::access::ApiKey {

@@ -44,6 +44,11 @@ pub trait ApiKeyStore: Send + Sync + 'static {
     fn insert_api_key(&self, key: &ApiKey) -> Result<(), LedgerError>;
     fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, LedgerError>;
     fn count_api_keys(&self) -> Result<u64, LedgerError>;
+    /// Keys in id order (oldest first), after `page.after`.
+    fn list_api_keys(&self, page: &crate::ports::PageRequest) -> Result<Vec<ApiKey>, LedgerError>;
+    /// Marks the key revoked at `at` unless it already is; returns it as
+    /// stored (`None`: no such key). Revoking twice keeps the first time.
+    fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<Option<ApiKey>, LedgerError>;
 }
 
 /// Which idempotency record a request owns: keys are scoped per API key.
@@ -120,6 +125,12 @@ impl<T: ApiKeyStore + ?Sized> ApiKeyStore for std::sync::Arc<T> {
     }
     fn count_api_keys(&self) -> Result<u64, LedgerError> {
         (**self).count_api_keys()
+    }
+    fn list_api_keys(&self, page: &crate::ports::PageRequest) -> Result<Vec<ApiKey>, LedgerError> {
+        (**self).list_api_keys(page)
+    }
+    fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<Option<ApiKey>, LedgerError> {
+        (**self).revoke_api_key(id, at)
     }
 }
 

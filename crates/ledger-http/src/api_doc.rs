@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::dto::*;
 use crate::error::{FieldError, Problem, ProblemType};
-use crate::handlers::{accounts, categories, health, identities, ledgers, operations, transactions};
+use crate::handlers::{accounts, categories, health, identities, keys, ledgers, operations, transactions};
 
 struct BearerAuth;
 
@@ -65,6 +65,7 @@ fn route_problems(operation_id: &str) -> &'static [ProblemType] {
             P::IdempotencyKeyReused,
         ],
         "archiveTransaction" => &[P::InvalidTransition],
+        "revokeApiKey" => &[P::Conflict],
         "reverseTransaction" => &[
             P::AlreadyReversed,
             P::InvalidTransition,
@@ -230,6 +231,7 @@ impl Modify for ErrorResponses {
         transactions::create, transactions::list, transactions::get,
         transactions::post, transactions::archive, transactions::reverse, transactions::partial_post,
         operations::deposit, operations::transfer, operations::withdraw,
+        keys::create, keys::list, keys::revoke,
         health::live, health::ready, health::metrics,
     ),
     components(schemas(
@@ -243,6 +245,7 @@ impl Modify for ErrorResponses {
         TransactionStatusDto, InitialStatusDto,
         DepositRequest, TransferRequest, WithdrawalRequest,
         HealthResponse,
+        CreateApiKeyRequest, ApiKeyResponse, CreatedApiKeyResponse, ScopeDto, ApiKeyPage,
         LedgerPage, IdentityPage, AccountPage, StatementPage, CategoryPage, TransactionPage,
     )),
     modifiers(&BearerAuth, &ErrorResponses),
@@ -253,6 +256,7 @@ impl Modify for ErrorResponses {
         (name = "Categories", description = "Groups of accounts with aggregate balances."),
         (name = "Transactions", description = "The journal: multi-leg entries, holds, posting, reversal."),
         (name = "Wallet operations", description = "Deposit, in-app transfer and withdrawal (2% fee)."),
+        (name = "API keys", description = "Create (secret shown once), list and revoke keys; `admin` keys only."),
         (name = "Operations", description = "Health and metrics (no key needed)."),
     )
 )]

@@ -68,6 +68,13 @@ impl KeyCache {
             .map(|(k, _)| k.clone())
     }
 
+    /// Drops a key from the cache (it was just revoked).
+    pub fn forget(&self, hash: &str) {
+        if let Ok(mut keys) = self.keys.lock() {
+            keys.remove(hash);
+        }
+    }
+
     fn put(&self, key: ApiKey) {
         if let Ok(mut keys) = self.keys.lock() {
             if keys.len() > 10_000 {
@@ -130,6 +137,9 @@ impl RateLimiter {
 
 /// The scope a native request needs (see [`scope_for`]).
 pub fn required_scope(method: &Method, path: &str) -> Scope {
+    if path.starts_with("/v1/api-keys") {
+        return Scope::Admin; // keys manage access itself: reading them too
+    }
     scope_for(method, path, "/v1/ledgers")
 }
 
@@ -224,6 +234,7 @@ mod tests {
         assert_eq!(required_scope(&Method::GET, "/v1/ledgers"), Scope::Read);
         assert_eq!(required_scope(&Method::POST, "/v1/ledgers"), Scope::Admin);
         assert_eq!(required_scope(&Method::POST, "/v1/deposits"), Scope::Write);
+        assert_eq!(required_scope(&Method::GET, "/v1/api-keys"), Scope::Admin);
         assert!(Scope::Admin.allows(Scope::Write) && !Scope::Read.allows(Scope::Write));
     }
 }

@@ -1018,6 +1018,69 @@ impl TryFrom<WithdrawalRequest> for ledger_domain::service::Withdrawal {
     }
 }
 
+// ---------------------------------------------------------------- API keys
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "payouts service", "scope": "write"}))]
+pub struct CreateApiKeyRequest {
+    /// To recognise the key by in lists.
+    #[validate(length(min = 1, max = 255))]
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: String,
+    pub scope: ScopeDto,
+}
+
+impl CreateApiKeyRequest {
+    /// The name and scope, checked.
+    pub fn parse(self) -> Result<(String, Scope), ApiError> {
+        validated(&self)?;
+        Ok((self.name, self.scope.into()))
+    }
+}
+
+/// An API key as listed: never its secret, only the secret's first characters.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApiKeyResponse {
+    pub id: Uuid,
+    pub name: String,
+    /// The first characters of the secret.
+    #[schema(example = "wlk_3f9a2c1b")]
+    pub prefix: String,
+    pub scope: ScopeDto,
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked; `null` while it works.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<&ledger_domain::access::ApiKey> for ApiKeyResponse {
+    fn from(k: &ledger_domain::access::ApiKey) -> Self {
+        Self {
+            id: k.id,
+            name: k.name.clone(),
+            prefix: k.prefix.clone(),
+            scope: k.scope.into(),
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// A new API key with its secret, which is shown this once (only a hash of
+/// it is stored).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreatedApiKeyResponse {
+    pub id: Uuid,
+    pub name: String,
+    #[schema(example = "wlk_3f9a2c1b")]
+    pub prefix: String,
+    pub scope: ScopeDto,
+    pub created_at: DateTime<Utc>,
+    /// Send it as `Authorization: Bearer <secret>`. Shown once.
+    #[schema(example = "wlk_3f9a2c1b0d6e4f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b")]
+    pub secret: String,
+}
+
 // ------------------------------------------------------------------- lists
 
 /// A page of results. Pass `next_cursor` as `cursor` for the next page; `null`
@@ -1049,6 +1112,7 @@ page_schemas!(
     StatementPage => StatementLineResponse,
     CategoryPage => CategoryResponse,
     TransactionPage => TransactionResponse,
+    ApiKeyPage => ApiKeyResponse,
 );
 
 /// Liveness and readiness.

@@ -23,7 +23,7 @@ pub use api_doc::{openapi, openapi_json};
 pub use state::{AppState, Store};
 
 use crate::error::ApiError;
-use crate::handlers::{accounts, categories, health, identities, ledgers, operations, transactions};
+use crate::handlers::{accounts, categories, health, identities, keys, ledgers, operations, transactions};
 
 /// 405 with the `Allow` header RFC 9110 requires.
 fn method_not_allowed(allow: &'static str) -> actix_web::Route {
@@ -78,6 +78,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                             .route(web::post().to(ledgers::create)),
                     )
                     .service(resource("/ledgers/{id}", "GET").route(web::get().to(ledgers::get)))
+                    .service(
+                        resource("/api-keys", "GET, POST")
+                            .route(web::get().to(keys::list))
+                            .route(web::post().to(keys::create)),
+                    )
+                    .service(resource("/api-keys/{id}/revoke", "POST").route(web::post().to(keys::revoke)))
                     .service(
                         resource("/identities", "GET, POST")
                             .route(web::get().to(identities::list))

@@ -649,6 +649,28 @@ impl ApiKeyStore for MemoryLedgerStore {
     fn count_api_keys(&self) -> Result<u64, LedgerError> {
         Ok(u64::try_from(self.lock()?.api_keys.len()).unwrap_or(u64::MAX))
     }
+
+    fn list_api_keys(&self, page: &PageRequest) -> Result<Vec<ApiKey>, LedgerError> {
+        let mut keys: Vec<ApiKey> = self
+            .lock()?
+            .api_keys
+            .values()
+            .filter(|k| page.after.is_none_or(|after| k.id > after))
+            .cloned()
+            .collect();
+        keys.sort_by_key(|k| k.id);
+        keys.truncate(page.limit.clamp(1, 1000));
+        Ok(keys)
+    }
+
+    fn revoke_api_key(&self, id: uuid::Uuid, at: DateTime<Utc>) -> Result<Option<ApiKey>, LedgerError> {
+        let mut state = self.lock()?;
+        let Some(key) = state.api_keys.values_mut().find(|k| k.id == id) else {
+            return Ok(None);
+        };
+        key.revoked_at = key.revoked_at.or(Some(at));
+        Ok(Some(key.clone()))
+    }
 }
 
 impl IdempotencyStore for MemoryLedgerStore {

@@ -7,6 +7,7 @@ use ledger_domain::LedgerError;
 use ledger_domain::access::{
     ApiKey, ApiKeyStore, CLAIM_LEASE, Claim, IdempotencyMark, IdempotencyStore, Scope, StoredBody, StoredResponse,
 };
+use ledger_domain::ports::PageRequest;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -69,6 +70,18 @@ fn set_response(conn: &mut PgConnection, mark: &IdempotencyMark, response: &Stor
     Ok(())
 }
 
+fn api_key(r: ApiKeyRow) -> Result<ApiKey, LedgerError> {
+    Ok(ApiKey {
+        scope: Scope::parse(&r.scope).ok_or_else(|| corrupt("scope", &r.scope))?,
+        id: r.id,
+        name: r.name,
+        prefix: r.prefix,
+        key_hash: r.key_hash,
+        created_at: r.created_at,
+        revoked_at: r.revoked_at,
+    })
+}
+
 impl ApiKeyStore for PostgresLedgerStore {
     fn insert_api_key(&self, key: &ApiKey) -> Result<(), LedgerError> {
         let row = ApiKeyRow {
@@ -96,18 +109,44 @@ impl ApiKeyStore for PostgresLedgerStore {
             .first(&mut conn)
             .optional()
             .map_err(from_diesel)?;
-        row.map(|r| {
-            Ok(ApiKey {
-                scope: Scope::parse(&r.scope).ok_or_else(|| corrupt("scope", &r.scope))?,
-                id: r.id,
-                name: r.name,
-                prefix: r.prefix,
-                key_hash: r.key_hash,
-                created_at: r.created_at,
-                revoked_at: r.revoked_at,
-            })
-        })
-        .transpose()
+        row.map(api_key).transpose()
+    }
+
+    fn list_api_keys(&self, page: &PageRequest) -> Result<Vec<ApiKey>, LedgerError> {
+        let mut conn = self.conn()?;
+        let mut q = api_keys::table
+            .select(ApiKeyRow::as_select())
+            .order(api_keys::id)
+            .limit(i64::try_from(page.limit.clamp(1, 1000)).unwrap_or(100))
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(api_keys::id.gt(after));
+        }
+        q.load(&mut conn)
+            .map_err(from_diesel)?
+            .into_iter()
+            .map(api_key)
+            .collect()
+    }
+
+    fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<Option<ApiKey>, LedgerError> {
+        let mut conn = self.conn()?;
+        // the first revocation's time stays
+        diesel::update(
+            api_keys::table
+                .filter(api_keys::id.eq(id))
+                .filter(api_keys::revoked_at.is_null()),
+        )
+        .set(api_keys::revoked_at.eq(at))
+        .execute(&mut conn)
+        .map_err(from_diesel)?;
+        let row: Option<ApiKeyRow> = api_keys::table
+            .filter(api_keys::id.eq(id))
+            .select(ApiKeyRow::as_select())
+            .first(&mut conn)
+            .optional()
+            .map_err(from_diesel)?;
+        row.map(api_key).transpose()
     }
 
     fn count_api_keys(&self) -> Result<u64, LedgerError> {

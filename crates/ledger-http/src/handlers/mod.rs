@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod categories;
 pub mod health;
 pub mod identities;
+pub mod keys;
 pub mod ledgers;
 pub mod operations;
 pub mod transactions;
