@@ -1070,12 +1070,8 @@ impl From<&ledger_domain::access::ApiKey> for ApiKeyResponse {
 /// it is stored).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreatedApiKeyResponse {
-    pub id: Uuid,
-    pub name: String,
-    #[schema(example = "wlk_3f9a2c1b")]
-    pub prefix: String,
-    pub scope: ScopeDto,
-    pub created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub key: ApiKeyResponse,
     /// Send it as `Authorization: Bearer <secret>`. Shown once.
     #[schema(example = "wlk_3f9a2c1b0d6e4f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b")]
     pub secret: String,

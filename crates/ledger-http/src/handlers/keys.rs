@@ -33,13 +33,8 @@ pub async fn create(state: web::Data<AppState>, body: ApiJson<CreateApiKeyReques
     let store = state.store.clone();
     let stored = key.clone();
     web::block(move || store.insert_api_key(&stored)).await??;
-    let shown = ApiKeyResponse::from(&key);
     Ok(HttpResponse::Created().json(CreatedApiKeyResponse {
-        id: shown.id,
-        name: shown.name,
-        prefix: shown.prefix,
-        scope: shown.scope,
-        created_at: shown.created_at,
+        key: ApiKeyResponse::from(&key),
         secret,
     }))
 }
