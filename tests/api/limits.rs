@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::spawn_app_with;
+use crate::helpers::{basic_auth, spawn_app_with};
 
 #[actix_web::test]
 async fn a_key_over_its_rate_gets_429_with_retry_after_and_other_keys_go_on() {
@@ -31,7 +31,7 @@ async fn a_key_over_its_rate_gets_429_with_retry_after_and_other_keys_go_on() {
             "GET",
             "/mt/api/ledgers",
             None,
-            &[("Authorization", &basic(&app.admin_key))],
+            &[("Authorization", &basic_auth(&app.admin_key))],
             None,
         )
         .await;
@@ -43,27 +43,6 @@ async fn a_key_over_its_rate_gets_429_with_retry_after_and_other_keys_go_on() {
     let r = app.post("/v1/deposits", deposit).await;
     assert_eq!(r.status, 201, "served again after Retry-After: {}", r.body);
     assert_eq!(app.balance(&wallet, "posted").await, "6.00");
-}
-
-/// `Authorization: Basic` for `org:<key>` (standard base64, written out here).
-fn basic(key: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = format!("org:{key}").into_bytes();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[usize::try_from((n >> (18 - 6 * i)) & 63).unwrap()]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    format!("Basic {out}")
 }
 
 /// A key revoked in the database (as another process would) is refused by
