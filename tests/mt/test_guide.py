@@ -718,6 +718,13 @@ def test_12b_entries_carry_the_lock_version_they_left(mt: ModernTreasury) -> Non
     assert list(mt.ledger_entries.list(ledger_account_id=w1, as_of_lock_version=0)) == []
     err = refused(mt, (UnprocessableEntityError,), lambda: mt.ledger_entries.list(as_of_lock_version=now))
     assert (err.body or {}).get("errors", {}).get("parameter") == "as_of_lock_version", err.body
+    for bad in ("-1", "two", "1.5"):
+        err = refused(
+            mt,
+            (UnprocessableEntityError,),
+            lambda: mt.ledger_entries.list(ledger_account_id=w1, extra_query={"as_of_lock_version": bad}),
+        )
+        assert (err.body or {}).get("errors", {}).get("parameter") == "as_of_lock_version", (bad, err.body)
 
 
 # --------------------------------------------------------------------------

@@ -89,8 +89,10 @@ impl KeyCache {
 /// in one timestamp per key, integer nanoseconds). `per_second = 0` is off.
 #[derive(Default)]
 pub struct RateLimiter {
-    /// Time between two requests at the sustained rate (`None`: no limit).
-    interval: Option<Duration>,
+    /// `(per_second, burst)` as configured (`None`: no limit).
+    limits: Option<(u32, u32)>,
+    /// Time between two requests at the sustained rate.
+    interval: Duration,
     /// How far ahead of now a key's next slot may run: the burst.
     tolerance: Duration,
     next: Mutex<HashMap<Uuid, Instant>>,
@@ -102,25 +104,27 @@ impl RateLimiter {
         if per_second == 0 {
             return Self::default();
         }
+        let burst = burst.max(1);
         let interval = Duration::from_secs(1) / per_second;
         Self {
-            interval: Some(interval),
-            tolerance: interval * burst.max(1).saturating_sub(1),
+            limits: Some((per_second, burst)),
+            interval,
+            tolerance: interval * (burst - 1),
             next: Mutex::default(),
         }
     }
 
     /// `(per_second, burst)`, if limited.
-    pub fn limits(&self) -> Option<(u64, u64)> {
-        let interval = self.interval?;
-        let per_second = u64::try_from(Duration::from_secs(1).as_nanos() / interval.as_nanos().max(1)).unwrap_or(0);
-        let burst = u64::try_from(self.tolerance.as_nanos() / interval.as_nanos().max(1)).unwrap_or(0) + 1;
-        Some((per_second, burst))
+    pub fn limits(&self) -> Option<(u32, u32)> {
+        self.limits
     }
 
     /// Takes a slot for `key` at `now`; `Err(wait)` when it has none left.
     pub fn check(&self, key: Uuid, now: Instant) -> Result<(), Duration> {
-        let Some(interval) = self.interval else { return Ok(()) };
+        if self.limits.is_none() {
+            return Ok(());
+        }
+        let interval = self.interval;
         let Ok(mut next) = self.next.lock() else { return Ok(()) };
         if next.len() > 100_000 {
             next.retain(|_, at| *at > now);

@@ -49,7 +49,12 @@ pub struct Config {
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The configuration from `lookup` (the environment, or a test's table).
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let database_url = var("DATABASE_URL")
             .ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not set (make run sets it for the private cluster)"))?;
         let pool_size = match var("DB_POOL_SIZE") {
@@ -69,31 +74,42 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(other) => anyhow::bail!("LOG_FORMAT must be `json` or `pretty`, not `{other}`"),
         };
-        let number = |name: &str, default: u64| -> anyhow::Result<u64> {
-            var(name).map_or(Ok(default), |v| {
-                v.parse()
-                    .map_err(|_| anyhow::anyhow!("{name} must be a non-negative integer"))
-            })
+        // a whole number in `range`, or a clear error naming the variable
+        let number = |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| -> anyhow::Result<u64> {
+            let Some(text) = var(name) else { return Ok(default) };
+            text.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{name} must be a whole number from {} to {}, not `{text}`",
+                        range.start(),
+                        range.end()
+                    )
+                })
         };
         let defaults = ledger_postgres::PipelineConfig::default();
         let pipeline = ledger_postgres::PipelineConfig {
-            workers: usize::try_from(number("POSTING_WORKERS", u64::try_from(defaults.workers).unwrap_or(4))?)?.max(1),
+            workers: usize::try_from(number(
+                "POSTING_WORKERS",
+                u64::try_from(defaults.workers).unwrap_or(2),
+                1..=64,
+            )?)?,
             max_batch: usize::try_from(number(
                 "POSTING_MAX_BATCH",
                 u64::try_from(defaults.max_batch).unwrap_or(256),
-            )?)?
-            .clamp(1, 4096),
-            linger: std::time::Duration::from_micros(number("POSTING_LINGER_MICROS", 0)?.min(100_000)),
+                1..=4096,
+            )?)?,
+            linger: std::time::Duration::from_micros(number("POSTING_LINGER_MICROS", 0, 0..=100_000)?),
         };
-        let connect_timeout = std::time::Duration::from_millis(
-            number(
-                "DB_CONNECT_TIMEOUT_MS",
-                u64::try_from(ledger_postgres::CONNECT_TIMEOUT.as_millis()).unwrap_or(1000),
-            )?
-            .clamp(10, 60_000),
-        );
-        let per_second = u32::try_from(number("RATE_LIMIT_PER_SECOND", 0)?.min(1_000_000))?;
-        let burst = u32::try_from(number("RATE_LIMIT_BURST", u64::from(per_second) * 2)?.min(10_000_000))?;
+        let connect_timeout = std::time::Duration::from_millis(number(
+            "DB_CONNECT_TIMEOUT_MS",
+            u64::try_from(ledger_postgres::CONNECT_TIMEOUT.as_millis()).unwrap_or(1000),
+            10..=60_000,
+        )?);
+        let per_second = u32::try_from(number("RATE_LIMIT_PER_SECOND", 0, 0..=1_000_000)?)?;
+        let burst = u32::try_from(number("RATE_LIMIT_BURST", u64::from(per_second) * 2, 1..=10_000_000)?)?;
         Ok(Self {
             rate_limit: (per_second, burst),
             connect_timeout,
@@ -104,5 +120,63 @@ impl Config {
             workers,
             log_format,
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let table: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(move |name| {
+            std::iter::once(("DATABASE_URL".to_owned(), "postgres://x/y".to_owned()))
+                .chain(table.iter().cloned())
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v)
+        })
+    }
+
+    #[test]
+    fn defaults_hold_without_settings() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.rate_limit.0, 0, "rate limiting is off by default");
+        assert_eq!(c.connect_timeout, ledger_postgres::CONNECT_TIMEOUT);
+        assert_eq!(c.pipeline.max_batch, 256);
+        assert!(c.pipeline.workers >= 1);
+        assert_eq!(c.pipeline.linger, std::time::Duration::ZERO);
+    }
+
+    #[test]
+    fn settings_are_read_and_burst_defaults_to_twice_the_rate() {
+        let c = config(&[
+            ("RATE_LIMIT_PER_SECOND", "50"),
+            ("POSTING_WORKERS", "3"),
+            ("DB_CONNECT_TIMEOUT_MS", "250"),
+        ])
+        .unwrap();
+        assert_eq!(c.rate_limit, (50, 100));
+        assert_eq!(c.pipeline.workers, 3);
+        assert_eq!(c.connect_timeout, std::time::Duration::from_millis(250));
+    }
+
+    #[test]
+    fn a_value_out_of_range_or_not_a_number_is_refused_by_name_not_clamped() {
+        for (name, value) in [
+            ("POSTING_WORKERS", "0"),
+            ("POSTING_MAX_BATCH", "100000"),
+            ("POSTING_LINGER_MICROS", "-1"),
+            ("DB_CONNECT_TIMEOUT_MS", "five"),
+            ("RATE_LIMIT_PER_SECOND", "2.5"),
+            ("RATE_LIMIT_BURST", "0"),
+        ] {
+            let err = config(&[(name, value)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(name) && err.contains(value), "{name}={value}: {err:?}");
+        }
+        assert!(config(&[("LOG_FORMAT", "xml")]).is_err());
     }
 }
